@@ -1,0 +1,1 @@
+"""Cython kernels: compiled twins of the reference kernels, built by setup.py."""

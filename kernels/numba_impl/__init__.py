@@ -1,0 +1,1 @@
+"""Numba kernels: @njit(cache=True) twins of the reference kernels."""

@@ -1,0 +1,1 @@
+"""NumPy reference kernels: the readable spec and the test oracle of every compiled kernel."""
