@@ -1,0 +1,13 @@
+"""Numba flags for every kernel, set in one place."""
+from numba import njit
+
+# cache=True: compile once, load from disk in later processes (first-call cost is measured).
+# fastmath stays off: it may reorder reductions and assume no NaN/inf, which would change
+# NaN propagation in max-pooling and the float results the parity tests compare.
+# error_model="numpy": division by zero gives inf/nan as NumPy does instead of raising.
+# nogil: lets a caller run kernels from several Python threads.
+SERIAL = dict(cache=True, fastmath=False, nogil=True, error_model="numpy")
+PARALLEL = dict(SERIAL, parallel=True)
+
+serial_kernel = njit(**SERIAL)
+parallel_kernel = njit(**PARALLEL)

@@ -1,0 +1,1 @@
+"""minigrad: a small, readable reverse-mode autograd engine."""
