@@ -1,1 +1,14 @@
-"""minigrad: a small, readable reverse-mode autograd engine."""
+"""minigrad: a small, readable reverse-mode autograd engine with NumPy, Numba and Cython kernels."""
+from . import autograd
+from .autograd import enable_grad, no_grad, set_grad_enabled, is_grad_enabled
+from .backend import available_backends, backend_status, get_backend, set_backend, use_backend
+from .creation import (arange, empty, eye, full, full_like, ones, ones_like, rand, rand_like, randint,
+                       randn, randn_like, tensor, zeros, zeros_like)
+from .dtypes import bool_, double, float16, float32, float64, int32, int64, long
+from .functions import *  # noqa: F401,F403  (the ops as mg. functions)
+from .random import manual_seed
+from .tensor import Tensor
+
+float = float32  # noqa: A001  (as torch.float)
+
+__version__ = "0.1.0"

@@ -1,0 +1,138 @@
+"""The backward engine: walk the recorded graph once, in reverse topological order.
+
+The walk is iterative (a chain of any length works, no recursion limit).  Each node gets
+the sum of the gradients of its outputs, returns the gradients of its inputs by the chain
+rule, and a node runs only when every node that feeds it a gradient has run.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from . import function as function_module
+
+
+def _dependency_counts(root) -> dict:
+    """For each node reachable from ``root``: how many graph edges lead into it."""
+    counts = {root: 0}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        for tensor in node.inputs:
+            if tensor is None:
+                continue
+            child = tensor.grad_fn
+            if child is None:
+                continue
+            if child in counts:
+                counts[child] += 1
+            else:
+                counts[child] = 1
+                stack.append(child)
+    return counts
+
+
+def _apply_hooks(hooks, grad: np.ndarray, where: str) -> np.ndarray:
+    from ..tensor import Tensor
+
+    for hook in hooks:
+        result = hook(Tensor._wrap(grad))
+        if result is not None:
+            new = result.data if isinstance(result, Tensor) else np.asarray(result)
+            if new.shape != grad.shape:
+                raise RuntimeError(f"hook on {where} returned a gradient of shape {new.shape}; "
+                                   f"expected {grad.shape}")
+            grad = new
+    return grad
+
+
+def _accumulate_leaf(tensor, grad: np.ndarray) -> None:
+    from ..tensor import Tensor
+
+    if tensor._hooks:
+        grad = _apply_hooks(tensor._hooks, grad, f"a leaf tensor of shape {tensor.shape}")
+    if tensor.grad is None:
+        # a copy: the engine's arrays may alias an upstream gradient or a saved value
+        tensor.grad = Tensor._wrap(np.array(grad, dtype=tensor.data.dtype, copy=True))
+    else:
+        tensor.grad.data += grad
+
+
+def _check_guards(node) -> None:
+    for tensor, version in node.guards:
+        if tensor._version != version:
+            raise RuntimeError(
+                f"one of the tensors needed for gradient computation has been modified by an "
+                f"in-place operation: {node.name()} saved a tensor of shape {tensor.shape} at "
+                f"version {version}, and it is now at version {tensor._version}. Change the "
+                f"in-place operation to an out-of-place one (e.g. x = x + 1 instead of x += 1).")
+
+
+def run_backward(root, grad: np.ndarray, retain_graph: bool = False) -> None:
+    """Accumulate d(root)/d(leaf) · grad into the ``.grad`` of every leaf that requires grad."""
+    root_node = root.grad_fn
+    if root_node is None:  # backward on a leaf: its gradient is the seed itself
+        _accumulate_leaf(root, grad)
+        return
+    counts = _dependency_counts(root_node)
+    buffers = {root_node: [None] * root_node.n_outputs}
+    buffers[root_node][root._output_index] = grad
+    ready = [root_node]
+    anomaly = function_module.is_anomaly_enabled()
+    observers = function_module.observers
+    while ready:
+        node = ready.pop()
+        grads = buffers.pop(node)
+        if node.freed:
+            raise RuntimeError(
+                f"Trying to backward through the graph a second time: {node.name()} was freed by "
+                "the first backward. Call backward(retain_graph=True) the first time if you need "
+                "to backward twice.")
+        if node.output_hooks:
+            for index, hooks in node.output_hooks.items():
+                if grads[index] is not None:
+                    grads[index] = _apply_hooks(hooks, grads[index], f"an output of {node.name()}")
+        if node.n_outputs > 1:  # outputs that received no gradient get zeros
+            grads = [np.zeros(shape, dtype) if g is None and dtype.kind == "f" else g
+                     for g, (shape, dtype) in zip(grads, node.output_meta)]
+        _check_guards(node)
+        started = time.perf_counter() if observers else 0.0
+        input_grads = node.function.backward(node, *grads)
+        if not isinstance(input_grads, tuple):
+            input_grads = (input_grads,)
+        if len(input_grads) != len(node.inputs):
+            raise RuntimeError(f"{node.name()}.backward returned {len(input_grads)} gradients; "
+                               f"its forward had {len(node.inputs)} inputs")
+        if observers:
+            elapsed = time.perf_counter() - started
+            for observer in observers:
+                observer.on_backward(node, grads, input_grads, elapsed)
+        if not retain_graph:
+            node.saved = ()
+            node.freed = True
+        for index, (tensor, g) in enumerate(zip(node.inputs, input_grads)):
+            if tensor is None or g is None:
+                continue
+            if g.shape != tensor.shape:
+                raise RuntimeError(f"{node.name()} returned a gradient of shape {g.shape} for input "
+                                   f"{index} of shape {tensor.shape}")
+            if anomaly and not np.all(np.isfinite(g)):
+                raise RuntimeError(
+                    f"Function {node.name()} returned nan/inf values in its gradient for input "
+                    f"{index} (shape {tensor.shape}). It was created in forward at:\n"
+                    f"{node.created_at or '(traceback not recorded)'}")
+            if g.dtype != tensor.data.dtype:  # a mixed-precision op hands back its own dtype
+                g = g.astype(tensor.data.dtype)
+            child = tensor.grad_fn
+            if child is None:
+                _accumulate_leaf(tensor, g)
+                continue
+            buffer = buffers.get(child)
+            if buffer is None:
+                buffer = buffers[child] = [None] * child.n_outputs
+            slot = tensor._output_index
+            buffer[slot] = g if buffer[slot] is None else buffer[slot] + g
+            counts[child] -= 1
+            if counts[child] == 0:
+                ready.append(child)

@@ -1,0 +1,166 @@
+"""Function and its ctx: how an op records itself in the graph.
+
+An op subclasses Function with static ``forward(ctx, *args)`` and ``backward(ctx, *grads)``.
+``forward`` receives NumPy arrays where the caller passed Tensors (other arguments as they
+are) and returns an array (or a tuple of arrays for several outputs).  ``backward`` receives
+one gradient array per output and returns one gradient per input (None where no gradient is
+needed).  The ctx object *is* the graph node: it becomes the outputs' ``grad_fn``.
+"""
+from __future__ import annotations
+
+import traceback
+
+import numpy as np
+
+from . import grad_mode
+
+# Callables notified of every recorded forward op and every backward step (used by
+# minigrad.autograd.trace); empty in normal use, so the cost is one truth test.
+observers: list = []
+_anomaly = {"enabled": False}
+
+
+class Context:
+    """The record of one op call: what backward needs, and the edges to the inputs."""
+
+    __slots__ = ("function", "inputs", "needs_input_grad", "saved", "guards", "backend",
+                 "n_outputs", "output_hooks", "created_at", "freed", "__dict__", "__weakref__")
+
+    def __init__(self, function, inputs, needs_input_grad):
+        self.function = function
+        self.inputs = inputs                  # the Tensor arguments (None for non-Tensors)
+        self.needs_input_grad = needs_input_grad
+        self.saved = ()
+        self.guards = ()
+        self.backend = None
+        self.n_outputs = 1
+        self.output_hooks = None              # {output index: [hook, ...]} for non-leaf hooks
+        self.created_at = None
+        self.freed = False
+
+    # -- what backward needs -------------------------------------------------------------
+    def save_for_backward(self, *arrays) -> None:
+        self.saved = arrays
+
+    @property
+    def saved_tensors(self) -> tuple:
+        if self.freed:
+            raise RuntimeError(
+                f"Trying to backward through the graph a second time: the values {self.name()} saved "
+                "for backward were freed by the first backward. Call backward(retain_graph=True) "
+                "the first time if you need to backward twice.")
+        return self.saved
+
+    @property
+    def kernels(self):
+        """The kernel namespace of the backend this op ran forward on."""
+        return self.backend
+
+    # -- graph node ----------------------------------------------------------------------
+    def name(self) -> str:
+        return f"{self.function.__name__}Backward"
+
+    @property
+    def next_functions(self) -> tuple:
+        return tuple((t.grad_fn, 0) if t is not None else (None, 0) for t in self.inputs)
+
+    def register_hook(self, index: int, hook) -> None:
+        if self.output_hooks is None:
+            self.output_hooks = {}
+        self.output_hooks.setdefault(index, []).append(hook)
+
+    def __repr__(self) -> str:
+        return f"<{self.name()}>"
+
+
+class Function:
+    """Base class of every op.  Subclasses define static forward and backward."""
+
+    # Set True on ops that call kernels: the active backend is resolved once at forward
+    # and kept on ctx.backend, so backward runs the same implementation.
+    uses_kernels = False
+    # Set False on ops whose outputs never carry gradient (comparisons, argmax, ...).
+    differentiable = True
+
+    @staticmethod
+    def forward(ctx, *args):
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        from ..tensor import Tensor  # the tensor module imports this one
+
+        arrays = [a.data if isinstance(a, Tensor) else a for a in args]
+        record = cls.differentiable and grad_mode.is_grad_enabled() and any(
+            isinstance(a, Tensor) and a.requires_grad for a in args)
+        if record:
+            inputs = tuple(a if isinstance(a, Tensor) and a.requires_grad else None for a in args)
+            ctx = Context(cls, inputs, tuple(t is not None for t in inputs))
+        else:
+            ctx = Context(cls, (), tuple(False for _ in args))
+        if cls.uses_kernels:
+            from ..backend import current_kernels
+            ctx.backend = current_kernels()
+        raw = cls.forward(ctx, *arrays, **kwargs)
+        multiple = isinstance(raw, tuple)
+        outputs = raw if multiple else (raw,)
+        if not record:
+            result = tuple(Tensor._wrap(o) for o in outputs)
+        else:
+            ctx.n_outputs = len(outputs)
+            if multiple:
+                ctx.output_meta = [(o.shape, o.dtype) for o in outputs]
+            result = tuple(
+                Tensor._wrap(o, requires_grad=True, grad_fn=ctx, output_index=i)
+                if o.dtype.kind == "f" else Tensor._wrap(o)  # indices, masks: no gradient
+                for i, o in enumerate(outputs))
+            if ctx.saved:
+                ctx.guards = _version_guards(ctx.saved, args, result)
+            if _anomaly["enabled"]:
+                ctx.created_at = "".join(traceback.format_stack()[:-2])
+        if observers:
+            for observer in observers:
+                observer.on_forward(cls, args, result, ctx)
+        return result if multiple else result[0]
+
+
+def _version_guards(saved, args, outputs) -> tuple:
+    """(tensor, version) for every saved array that is a Tensor's own data.
+
+    Backward compares the versions again: an in-place change to a saved array raises
+    instead of giving a silently wrong gradient.
+    """
+    from ..tensor import Tensor
+
+    candidates = [a for a in args if isinstance(a, Tensor)] + list(outputs)
+    guards = []
+    for array in saved:
+        if not isinstance(array, np.ndarray):
+            continue
+        for tensor in candidates:
+            if tensor.data is array:
+                guards.append((tensor, tensor._version))
+                break
+    return tuple(guards)
+
+
+class detect_anomaly:
+    """Context manager: a NaN or inf produced in backward raises, naming the op and where it
+    was created in forward."""
+
+    def __enter__(self):
+        self._previous = _anomaly["enabled"]
+        _anomaly["enabled"] = True
+        return self
+
+    def __exit__(self, *exc_info):
+        _anomaly["enabled"] = self._previous
+        return False
+
+
+def is_anomaly_enabled() -> bool:
+    return _anomaly["enabled"]

@@ -1,0 +1,85 @@
+"""Which kernel implementation runs: numpy | numba | cython.
+
+The backend is chosen by ``set_backend``/``use_backend``, else by the MINIGRAD_BACKEND
+environment variable, else the default (the fastest available one as measured — see
+BENCHMARKS.md).  An op resolves it once at forward and keeps it on its ctx.
+Set MINIGRAD_REQUIRE_BACKENDS=numba,cython to make a missing compiled backend an error.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import warnings
+
+from . import kernels as _kernels
+
+# Preference order of the default backend: fastest first, as measured in BENCHMARKS.md.
+DEFAULT_PREFERENCE = ("cython", "numba", "numpy")
+
+_state = threading.local()
+_default: list = []
+
+
+def _check_required() -> None:
+    required = [b for b in os.environ.get("MINIGRAD_REQUIRE_BACKENDS", "").split(",") if b]
+    for name in required:
+        _kernels.load_backend(name)  # raises BackendUnavailable with the reason
+
+
+def available_backends() -> list[str]:
+    """The backends that load on this machine, e.g. ["numpy", "numba", "cython"]."""
+    _check_required()
+    return _kernels.available_backends()
+
+
+def backend_status() -> dict[str, str]:
+    """Each backend: "available" or the reason it is not."""
+    return _kernels.backend_status()
+
+
+def _default_backend() -> str:
+    if not _default:
+        requested = os.environ.get("MINIGRAD_BACKEND")
+        if requested:
+            _kernels.load_backend(requested)
+            _default.append(requested)
+        else:
+            _check_required()
+            for name in DEFAULT_PREFERENCE:
+                try:
+                    _kernels.load_backend(name)
+                except _kernels.BackendUnavailable as exc:
+                    if name != "numpy":
+                        warnings.warn(f"minigrad: {exc}; falling back", RuntimeWarning, stacklevel=3)
+                    continue
+                _default.append(name)
+                break
+    return _default[0]
+
+
+def get_backend() -> str:
+    return getattr(_state, "name", None) or _default_backend()
+
+
+def set_backend(name: str) -> None:
+    """Use backend ``name`` from now on (in this thread); raises if it cannot load."""
+    _kernels.load_backend(name)
+    _state.name = name
+
+
+@contextlib.contextmanager
+def use_backend(name: str):
+    """``with mg.use_backend("numba"):`` runs the ops inside on that backend."""
+    _kernels.load_backend(name)
+    previous = getattr(_state, "name", None)
+    _state.name = name
+    try:
+        yield name
+    finally:
+        _state.name = previous
+
+
+def current_kernels():
+    """The kernel namespace of the active backend (what an op keeps on ctx.backend)."""
+    return _kernels.load_backend(get_backend())

@@ -1,0 +1,58 @@
+"""Matrix multiplication: 1-D, 2-D, batched and broadcast, as numpy.matmul / torch.matmul.
+
+The fast path is BLAS through numpy.matmul; the blocked loop kernels in
+``kernels/*/matmul`` exist to be read and measured (see BENCHMARKS.md), not to run here.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.function import Function
+from .arithmetic import _promote, unbroadcast
+
+
+def _swap_last(a: np.ndarray) -> np.ndarray:
+    return np.swapaxes(a, -1, -2)
+
+
+class MatMul(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        a, b = _promote(a, b)
+        if a.ndim == 0 or b.ndim == 0:
+            raise ValueError(f"matmul: both arguments need at least 1 dimension, got shapes {a.shape} "
+                             f"and {b.shape}")
+        inner_a = a.shape[-1]
+        inner_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+        if inner_a != inner_b:
+            raise ValueError(f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied "
+                             f"({inner_a} != {inner_b})")
+        try:
+            out = np.matmul(a, b)
+        except ValueError:
+            raise ValueError(f"matmul: the batch dims of shapes {a.shape} and {b.shape} cannot be "
+                             "broadcast together") from None
+        ctx.save_for_backward(a, b)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        # Promote 1-D operands to matrices, as matmul itself does, then undo it.
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        g2 = grad
+        if a.ndim == 1:
+            g2 = np.expand_dims(g2, -2)
+        if b.ndim == 1:
+            g2 = np.expand_dims(g2, -1)
+        grad_a = grad_b = None
+        if ctx.needs_input_grad[0]:  # dL/dA = dL/dC · Bᵀ
+            grad_a = unbroadcast(np.matmul(g2, _swap_last(b2)), a2.shape).reshape(a.shape)
+        if ctx.needs_input_grad[1]:  # dL/dB = Aᵀ · dL/dC
+            grad_b = unbroadcast(np.matmul(_swap_last(a2), g2), b2.shape).reshape(b.shape)
+        return grad_a, grad_b
+
+
+def matmul(a, b):
+    return MatMul.apply(a, b)

@@ -1,0 +1,505 @@
+"""Tensor: a NumPy array, its gradient, and the graph node that produced it."""
+from __future__ import annotations
+
+import weakref
+from collections import namedtuple
+
+import numpy as np
+
+from .autograd import grad_mode
+from .autograd.engine import run_backward
+
+from .dtypes import DEFAULT_FLOAT, bool_, float32, float64, int64
+
+_ReturnMinMax = namedtuple("return_types", ["values", "indices"])
+
+
+def _as_dtype(dtype) -> np.dtype | None:
+    if dtype is None:
+        return None
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"unknown dtype {dtype!r}; use mg.float32, mg.float64, mg.int64 or mg.bool_") from None
+
+
+def _to_array(data, dtype=None) -> np.ndarray:
+    """Convert user data to an array by minigrad's rule: float data becomes float32 unless a
+    dtype is asked for; integer data becomes int64; bool stays bool."""
+    dtype = _as_dtype(dtype)
+    if isinstance(data, Tensor):
+        array = data.data
+    else:
+        array = np.asarray(data)
+    if dtype is not None:
+        return np.array(array, dtype=dtype, copy=True) if array.dtype == dtype else array.astype(dtype)
+    kind = array.dtype.kind
+    if kind == "f":
+        if isinstance(data, Tensor) or array.dtype == float32:
+            return np.array(array, copy=True)
+        return array.astype(DEFAULT_FLOAT)
+    if kind in "iu":
+        return array.astype(int64)
+    if kind == "b":
+        return np.array(array, copy=True)
+    raise TypeError(f"cannot make a tensor from data of dtype {array.dtype} ({type(data).__name__})")
+
+
+class _RemovableHandle:
+    def __init__(self, hooks: list, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+class Tensor:
+    """An n-dimensional array that records the operations made from it."""
+
+    __slots__ = ("data", "grad", "_requires_grad", "grad_fn", "_output_index", "_version",
+                 "_hooks", "name", "__weakref__")
+    __array_priority__ = 1000  # so `ndarray + Tensor` uses Tensor.__radd__
+
+    def __init__(self, data, dtype=None, requires_grad: bool = False):
+        self.data = _to_array(data, dtype)
+        self.grad = None
+        self.grad_fn = None
+        self._output_index = 0
+        self._version = 0
+        self._hooks = []
+        self.name = None
+        self._requires_grad = False
+        self.requires_grad = requires_grad
+
+    @classmethod
+    def _wrap(cls, array, requires_grad: bool = False, grad_fn=None, output_index: int = 0) -> "Tensor":
+        """Make a Tensor around an array without copying or converting it (for ops)."""
+        tensor = object.__new__(cls)
+        tensor.data = array if isinstance(array, np.ndarray) else np.asarray(array)
+        tensor.grad = None
+        tensor._requires_grad = requires_grad
+        tensor.grad_fn = grad_fn
+        tensor._output_index = output_index
+        tensor._version = 0
+        tensor._hooks = []
+        tensor.name = None
+        return tensor
+
+    # -- attributes ------------------------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        value = bool(value)
+        if value and self.data.dtype.kind != "f":
+            raise RuntimeError(f"only floating-point tensors can require gradients; this tensor is "
+                               f"{self.data.dtype} (shape {self.shape})")
+        if not value and self.grad_fn is not None:
+            raise RuntimeError("requires_grad can only be turned off on a leaf tensor; use "
+                               ".detach() to get a tensor without a graph")
+        self._requires_grad = value
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def device(self) -> str:
+        return "cpu"
+
+    @property
+    def T(self) -> "Tensor":
+        return self.permute(*reversed(range(self.ndim)))
+
+    def size(self, dim: int | None = None):
+        return self.shape if dim is None else self.shape[dim]
+
+    def dim(self) -> int:
+        return self.ndim
+
+    def numel(self) -> int:
+        return self.data.size
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    # -- conversion ------------------------------------------------------------------------
+    def numpy(self) -> np.ndarray:
+        return self.data
+
+    def __array__(self, dtype=None, copy=None):
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a tensor with one element; this one has shape {self.shape} "
+                             f"({self.data.size} elements)")
+        return self.data.item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def detach(self) -> "Tensor":
+        """The same data, cut from the graph."""
+        return Tensor._wrap(self.data)
+
+    def astype(self, dtype) -> "Tensor":
+        dtype = _as_dtype(dtype)
+        if dtype == self.dtype:
+            return self
+        return _arith.Cast.apply(self, dtype)
+
+    def float(self) -> "Tensor":
+        return self.astype(float32)
+
+    def double(self) -> "Tensor":
+        return self.astype(float64)
+
+    def long(self) -> "Tensor":
+        return self.astype(int64)
+
+    def to(self, dtype) -> "Tensor":
+        return self.astype(dtype)
+
+    def clone(self) -> "Tensor":
+        return _arith.Clone.apply(self)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="tensor(", precision=4)
+        extras = []
+        if self.data.dtype not in (float32, int64, bool_):
+            extras.append(f"dtype={self.data.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn=<{self.grad_fn.name()}>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(f"the truth value of a tensor with {self.data.size} elements is ambiguous")
+        return bool(self.data)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    __hash__ = object.__hash__
+
+    # -- autograd --------------------------------------------------------------------------
+    def backward(self, gradient=None, retain_graph: bool | None = None) -> None:
+        """Accumulate the gradient of this tensor into the ``.grad`` of the leaves it depends on."""
+        if not self.requires_grad:
+            raise RuntimeError(f"backward() on a tensor (shape {self.shape}) that does not require grad "
+                               "and has no grad_fn: nothing to differentiate")
+        if gradient is None:
+            if self.data.size != 1:
+                raise RuntimeError(f"grad can be implicitly created only for scalar outputs; this tensor "
+                                   f"has shape {self.shape}: pass backward(gradient=...) of that shape")
+            seed = np.ones(self.shape, dtype=self.dtype)
+        else:
+            seed = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient, dtype=self.dtype)
+            if seed.shape != self.shape:
+                raise RuntimeError(f"backward: gradient of shape {seed.shape} does not match the "
+                                   f"tensor's shape {self.shape}")
+            seed = seed.astype(self.dtype, copy=False)
+        run_backward(self, seed, retain_graph=bool(retain_graph))
+
+    def register_hook(self, hook) -> _RemovableHandle:
+        """Call ``hook(grad)`` when this tensor's gradient is computed; it may return a new one."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that does not require grad")
+        if self.grad_fn is None:
+            hooks = self._hooks
+        else:
+            self.grad_fn.register_hook(self._output_index, hook)
+            hooks = self.grad_fn.output_hooks[self._output_index]
+        if hook not in hooks:
+            hooks.append(hook)
+        return _RemovableHandle(hooks, hook)
+
+    def retain_grad(self) -> None:
+        """Keep the gradient of a non-leaf tensor in ``.grad`` after backward."""
+        if self.grad_fn is None:
+            return
+        me = weakref.ref(self)
+
+        def keep(grad):
+            tensor = me()
+            if tensor is not None:
+                tensor.grad = Tensor._wrap(grad.data.copy()) if tensor.grad is None else \
+                    Tensor._wrap(tensor.grad.data + grad.data)
+        self.grad_fn.register_hook(self._output_index, keep)
+
+    # -- in place (never recorded; each bumps the version that guards saved values) --------
+    def _check_inplace(self, what: str) -> None:
+        if self.requires_grad and grad_mode.is_grad_enabled():
+            kind = "a leaf tensor" if self.grad_fn is None else "a tensor"
+            raise RuntimeError(f"{what}: {kind} of shape {self.shape} that requires grad is being "
+                               "changed in place; do it inside `with mg.no_grad():` or use an "
+                               "out-of-place op")
+
+    def _bump_version(self) -> None:
+        self._version += 1
+
+    def _set_(self, array, what: str) -> "Tensor":
+        self._check_inplace(what)
+        self.data[...] = array.data if isinstance(array, Tensor) else array
+        self._version += 1
+        return self
+
+    def zero_(self) -> "Tensor":
+        return self._set_(0, "zero_")
+
+    def fill_(self, value) -> "Tensor":
+        return self._set_(value, "fill_")
+
+    def copy_(self, other) -> "Tensor":
+        source = other.data if isinstance(other, Tensor) else np.asarray(other)
+        if source.shape != self.shape and np.broadcast_shapes(source.shape, self.shape) != self.shape:
+            raise RuntimeError(f"copy_: cannot copy shape {source.shape} into shape {self.shape}")
+        return self._set_(source, "copy_")
+
+    def add_(self, other, alpha=1) -> "Tensor":
+        return self._set_(self.data + alpha * _raw(other), "add_")
+
+    def sub_(self, other, alpha=1) -> "Tensor":
+        return self._set_(self.data - alpha * _raw(other), "sub_")
+
+    def mul_(self, other) -> "Tensor":
+        return self._set_(self.data * _raw(other), "mul_")
+
+    def div_(self, other) -> "Tensor":
+        return self._set_(self.data / _raw(other), "div_")
+
+    def clamp_(self, min=None, max=None) -> "Tensor":
+        return self._set_(np.clip(self.data, min, max), "clamp_")
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0) -> "Tensor":
+        from .random import get_rng
+        return self._set_(get_rng().uniform(a, b, self.shape), "uniform_")
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0) -> "Tensor":
+        from .random import get_rng
+        return self._set_(get_rng().normal(mean, std, self.shape), "normal_")
+
+    # -- arithmetic ------------------------------------------------------------------------
+    def __add__(self, other):
+        return _arith.Add.apply(self, other)
+
+    def __radd__(self, other):
+        return _arith.Add.apply(other, self)
+
+    def __sub__(self, other):
+        return _arith.Sub.apply(self, other)
+
+    def __rsub__(self, other):
+        return _arith.Sub.apply(other, self)
+
+    def __mul__(self, other):
+        return _arith.Mul.apply(self, other)
+
+    def __rmul__(self, other):
+        return _arith.Mul.apply(other, self)
+
+    def __truediv__(self, other):
+        return _arith.Div.apply(self, other)
+
+    def __rtruediv__(self, other):
+        return _arith.Div.apply(other, self)
+
+    def __pow__(self, other):
+        return _arith.Pow.apply(self, other)
+
+    def __rpow__(self, other):
+        return _arith.Pow.apply(other, self)
+
+    def __neg__(self):
+        return _arith.Neg.apply(self)
+
+    def __matmul__(self, other):
+        return _linalg.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _linalg.matmul(other, self)
+
+    # comparisons: no gradient, bool results
+    def __eq__(self, other):  # type: ignore[override]
+        return Tensor._wrap(self.data == _raw(other))
+
+    def __ne__(self, other):  # type: ignore[override]
+        return Tensor._wrap(self.data != _raw(other))
+
+    def __lt__(self, other):
+        return Tensor._wrap(self.data < _raw(other))
+
+    def __le__(self, other):
+        return Tensor._wrap(self.data <= _raw(other))
+
+    def __gt__(self, other):
+        return Tensor._wrap(self.data > _raw(other))
+
+    def __ge__(self, other):
+        return Tensor._wrap(self.data >= _raw(other))
+
+    def __getitem__(self, index):
+        return _shape.GetItem.apply(self, _shape.normalize_index(index))
+
+    # -- ops as methods --------------------------------------------------------------------
+    def add(self, other):
+        return self + other
+
+    def sub(self, other):
+        return self - other
+
+    def mul(self, other):
+        return self * other
+
+    def div(self, other):
+        return self / other
+
+    def pow(self, other):
+        return self ** other
+
+    def neg(self):
+        return -self
+
+    def exp(self):
+        return _arith.Exp.apply(self)
+
+    def log(self):
+        return _arith.Log.apply(self)
+
+    def sqrt(self):
+        return _arith.Sqrt.apply(self)
+
+    def abs(self):
+        return _arith.Abs.apply(self)
+
+    def clamp(self, min=None, max=None):
+        return _arith.clamp(self, min, max)
+
+    clip = clamp
+
+    def maximum(self, other):
+        return _arith.Maximum.apply(self, other)
+
+    def minimum(self, other):
+        return _arith.Minimum.apply(self, other)
+
+    def sum(self, dim=None, keepdim: bool = False):
+        return _reduce.Sum.apply(self, _reduce.normalize_dims(dim, self.ndim), keepdim)
+
+    def mean(self, dim=None, keepdim: bool = False):
+        return _reduce.Mean.apply(self, _reduce.normalize_dims(dim, self.ndim), keepdim)
+
+    def var(self, dim=None, keepdim: bool = False, unbiased: bool = True):
+        return _reduce.var(self, dim, keepdim, unbiased)
+
+    def std(self, dim=None, keepdim: bool = False, unbiased: bool = True):
+        return _reduce.var(self, dim, keepdim, unbiased).sqrt()
+
+    def max(self, dim=None, keepdim: bool = False):
+        return _reduce.extremum(self, dim, keepdim, "max")
+
+    def min(self, dim=None, keepdim: bool = False):
+        return _reduce.extremum(self, dim, keepdim, "min")
+
+    def argmax(self, dim=None, keepdim: bool = False):
+        return _reduce.arg_extremum(self, dim, keepdim, "max")
+
+    def argmin(self, dim=None, keepdim: bool = False):
+        return _reduce.arg_extremum(self, dim, keepdim, "min")
+
+    def reshape(self, *shape):
+        return _shape.Reshape.apply(self, _shape.normalize_shape(shape, self))
+
+    view = reshape
+
+    def view_as(self, other):
+        return self.reshape(other.shape)
+
+    def transpose(self, dim0: int, dim1: int):
+        return _shape.transpose(self, dim0, dim1)
+
+    def permute(self, *dims):
+        return _shape.permute(self, dims)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1):
+        return _shape.flatten(self, start_dim, end_dim)
+
+    def squeeze(self, dim=None):
+        return _shape.squeeze(self, dim)
+
+    def unsqueeze(self, dim: int):
+        return _shape.unsqueeze(self, dim)
+
+    def expand(self, *sizes):
+        return _shape.expand(self, sizes)
+
+    def expand_as(self, other):
+        return self.expand(*other.shape)
+
+    def split(self, split_size_or_sections, dim: int = 0):
+        return _shape.split(self, split_size_or_sections, dim)
+
+    def chunk(self, chunks: int, dim: int = 0):
+        return _shape.chunk(self, chunks, dim)
+
+    def matmul(self, other):
+        return _linalg.matmul(self, other)
+
+    def relu(self):
+        return _act.ReLU.apply(self)
+
+    def sigmoid(self):
+        return _act.Sigmoid.apply(self)
+
+    def tanh(self):
+        return _act.Tanh.apply(self)
+
+    def softmax(self, dim: int):
+        return _act.Softmax.apply(self, _reduce.normalize_dim(dim, self.ndim))
+
+    def log_softmax(self, dim: int):
+        return _act.LogSoftmax.apply(self, _reduce.normalize_dim(dim, self.ndim))
+
+
+def _raw(value):
+    return value.data if isinstance(value, Tensor) else value
+
+
+# The op modules import Tensor from here; import them once the class exists.
+from .ops import activation as _act  # noqa: E402
+from .ops import arithmetic as _arith  # noqa: E402
+from .ops import linalg as _linalg  # noqa: E402
+from .ops import reduce as _reduce  # noqa: E402
+from .ops import shape as _shape  # noqa: E402
