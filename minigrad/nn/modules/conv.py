@@ -1,0 +1,78 @@
+"""Convolution layers: Conv1d and Conv2d over the functional ops (parameters as PyTorch's)."""
+from __future__ import annotations
+
+import math
+
+from ... import creation
+from ...ops import conv as conv_ops
+from .. import init
+from ..parameter import Parameter
+from .module import Module
+
+
+class _ConvNd(Module):
+    def __init__(self, in_channels, out_channels, kernel_size: tuple, stride, padding, dilation,
+                 bias: bool, dtype=None):
+        super().__init__()
+        if in_channels < 1 or out_channels < 1:
+            raise ValueError(f"{type(self).__name__}: channels must be positive, got in_channels={in_channels}, "
+                             f"out_channels={out_channels}")
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size, self.stride, self.padding, self.dilation = kernel_size, stride, padding, dilation
+        self.weight = Parameter(creation.empty(out_channels, in_channels, *kernel_size, dtype=dtype))
+        self.bias = Parameter(creation.empty(out_channels, dtype=dtype)) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """PyTorch's default: weight ~ kaiming_uniform(a=√5), bias ~ U(±1/√fan_in)."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def extra_repr(self) -> str:
+        text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding not in (0, (0,), (0, 0)):
+            text += f", padding={self.padding}"
+        if self.dilation not in (1, (1,), (1, 1)):
+            text += f", dilation={self.dilation}"
+        if self.bias is None:
+            text += ", bias=False"
+        return text
+
+
+class Conv2d(_ConvNd):
+    """y = x ⋆ W + b over [N, C, H, W] inputs, with stride, zero padding and dilation."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", dtype=None):
+        if groups != 1 or padding_mode != "zeros":
+            raise ValueError(f"Conv2d: only groups=1 and padding_mode='zeros' are supported, got groups={groups}, "
+                             f"padding_mode={padding_mode!r}")
+        kernel = conv_ops.pair(kernel_size, "kernel_size", "Conv2d")
+        padding = padding if isinstance(padding, str) else conv_ops.pair(padding, "padding", "Conv2d")
+        super().__init__(in_channels, out_channels, kernel, conv_ops.pair(stride, "stride", "Conv2d"),
+                         padding, conv_ops.pair(dilation, "dilation", "Conv2d"), bias, dtype)
+
+    def forward(self, x):
+        return conv_ops.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
+
+
+class Conv1d(_ConvNd):
+    """y = x ⋆ W + b over [N, C, L] inputs."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", dtype=None):
+        if groups != 1 or padding_mode != "zeros":
+            raise ValueError(f"Conv1d: only groups=1 and padding_mode='zeros' are supported, got groups={groups}, "
+                             f"padding_mode={padding_mode!r}")
+
+        def single(v):
+            return v if isinstance(v, str) else (int(v[0]) if isinstance(v, (tuple, list)) else int(v),)
+        super().__init__(in_channels, out_channels, single(kernel_size), single(stride), single(padding),
+                         single(dilation), bias, dtype)
+
+    def forward(self, x):
+        padding = self.padding if isinstance(self.padding, str) else self.padding[0]
+        return conv_ops.conv1d(x, self.weight, self.bias, self.stride[0], padding, self.dilation[0])

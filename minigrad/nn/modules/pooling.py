@@ -1,0 +1,45 @@
+"""Pooling layers: MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d (PyTorch's arguments and defaults)."""
+from __future__ import annotations
+
+from ...ops import pool as pool_ops
+from .module import Module
+
+
+class _Pool(Module):
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride
+        self.padding = padding
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxPool2d(_Pool):
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False):
+        super().__init__(kernel_size, stride, padding)
+        self.dilation, self.return_indices = dilation, return_indices
+
+    def forward(self, x):
+        return pool_ops.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation,
+                                   self.return_indices)
+
+
+class MaxPool1d(_Pool):
+    def __init__(self, kernel_size, stride=None, padding=0, return_indices=False):
+        super().__init__(kernel_size, stride, padding)
+        self.return_indices = return_indices
+
+    def forward(self, x):
+        return pool_ops.max_pool1d(x, self.kernel_size, self.stride, self.padding, self.return_indices)
+
+
+class AvgPool2d(_Pool):
+    def forward(self, x):
+        return pool_ops.avg_pool2d(x, self.kernel_size, self.stride, self.padding)
+
+
+class AvgPool1d(_Pool):
+    def forward(self, x):
+        return pool_ops.avg_pool1d(x, self.kernel_size, self.stride, self.padding)

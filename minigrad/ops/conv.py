@@ -1,0 +1,161 @@
+"""Convolution ops (1-D and 2-D) over the conv kernels of the active backend.
+
+Every check happens here, before a kernel runs, so a kernel (compiled, bounds checks off)
+only ever sees inputs it can trust: C-contiguous arrays of one float dtype, consistent shapes,
+an output of size >= 1.  dtype rule: the weight fixes the dtype (float32 or float64); an
+integer or bool input is cast to it; a float input of the other precision is promoted to
+float64 together with the weight, as in arithmetic.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.function import Function
+
+
+def pair(value, name: str, op: str) -> tuple[int, int]:
+    """An int or a pair of ints, as PyTorch's conv/pool arguments."""
+    if isinstance(value, (int, np.integer)):
+        return int(value), int(value)
+    value = tuple(value)
+    if len(value) != 2 or not all(isinstance(v, (int, np.integer)) for v in value):
+        raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value}")
+    return int(value[0]), int(value[1])
+
+
+def float_operands(op: str, x: np.ndarray, w: np.ndarray, b) -> tuple:
+    """Apply the module's dtype rule and make every array C-contiguous."""
+    if w.dtype.kind != "f":
+        raise TypeError(f"{op}: the weight must be float32 or float64, got {w.dtype}")
+    if x.dtype.kind not in "fiub":
+        raise TypeError(f"{op}: the input must be a float, integer or bool tensor, got {x.dtype}")
+    dtype = w.dtype if x.dtype.kind != "f" else np.promote_types(x.dtype, w.dtype)
+    if dtype not in (np.float32, np.float64):
+        dtype = np.dtype(np.float32)
+    x = np.ascontiguousarray(x, dtype=dtype)
+    w = np.ascontiguousarray(w, dtype=dtype)
+    if b is not None:
+        b = np.ascontiguousarray(b, dtype=dtype)
+    return x, w, b
+
+
+def conv_output_size(size: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
+    """(W − dilation·(F − 1) − 1 + 2P) // S + 1 — the course's (W − F + 2P)/S + 1 when dilation is 1."""
+    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def check_conv2d(op: str, x_shape, w_shape, b_shape, stride, padding, dilation) -> tuple[int, int]:
+    """Validate a 2-D convolution's arguments; return the output height and width."""
+    if len(x_shape) != 4:
+        raise ValueError(f"{op}: expected a 4-D input [batch, channels, height, width], got shape {x_shape}")
+    if len(w_shape) != 4:
+        raise ValueError(f"{op}: expected a 4-D weight [out_channels, in_channels, kh, kw], got shape {w_shape}")
+    if x_shape[1] != w_shape[1]:
+        raise ValueError(f"{op}: the input has {x_shape[1]} channels but the weight expects {w_shape[1]} "
+                         f"(input shape {x_shape}, weight shape {w_shape})")
+    if b_shape is not None and b_shape != (w_shape[0],):
+        raise ValueError(f"{op}: bias shape {b_shape} does not match the {w_shape[0]} output channels")
+    if min(stride) < 1:
+        raise ValueError(f"{op}: stride must be positive, got {stride}")
+    if min(padding) < 0:
+        raise ValueError(f"{op}: padding must be non-negative, got {padding}")
+    if min(dilation) < 1:
+        raise ValueError(f"{op}: dilation must be positive, got {dilation}")
+    sizes = []
+    for axis, name in ((0, "height"), (1, "width")):
+        size, kernel = x_shape[2 + axis], w_shape[2 + axis]
+        padded = size + 2 * padding[axis]
+        span = dilation[axis] * (kernel - 1) + 1
+        if span > padded:
+            raise ValueError(f"{op}: the kernel {name} {kernel} (dilated span {span}) is larger than the padded "
+                             f"input {name} {padded} (input {size} + 2×padding {padding[axis]})")
+        sizes.append(conv_output_size(size, kernel, stride[axis], padding[axis], dilation[axis]))
+    if min(sizes) < 1 or min(x_shape[0], x_shape[1], w_shape[0]) < 1:
+        raise ValueError(f"{op}: the output size {tuple(sizes)} is below 1 for input shape {x_shape}")
+    return sizes[0], sizes[1]
+
+
+class Conv2d(Function):
+    """out = x ⋆ w + b (cross-correlation, as PyTorch): one node, bias included."""
+
+    uses_kernels = True
+
+    @staticmethod
+    def forward(ctx, x, w, b, stride, padding, dilation):
+        x, w, b = float_operands("conv2d", x, w, b)
+        oh, ow = check_conv2d("conv2d", x.shape, w.shape, None if b is None else b.shape,
+                              stride, padding, dilation)
+        out = np.empty((x.shape[0], w.shape[0], oh, ow), dtype=x.dtype)
+        ctx.geometry = (*stride, *padding, *dilation)
+        ctx.backend.conv2d_forward(x, w, out, *ctx.geometry)
+        if b is not None:
+            out += b.reshape(1, -1, 1, 1)
+        ctx.save_for_backward(x, w)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, w = ctx.saved_tensors
+        grad = np.ascontiguousarray(grad, dtype=x.dtype)
+        grad_x = grad_w = grad_b = None
+        if ctx.needs_input_grad[0]:
+            grad_x = np.empty_like(x)
+            ctx.backend.conv2d_backward_input(grad, w, grad_x, *ctx.geometry)
+        if ctx.needs_input_grad[1]:
+            grad_w = np.empty_like(w)
+            ctx.backend.conv2d_backward_weight(x, grad, grad_w, *ctx.geometry)
+        if ctx.needs_input_grad[2]:
+            grad_b = grad.sum(axis=(0, 2, 3))
+        return grad_x, grad_w, grad_b, None, None, None
+
+
+def _same_padding(kernel: tuple, dilation: tuple, stride: tuple, op: str) -> tuple:
+    if stride != (1, 1):
+        raise ValueError(f"{op}: padding='same' needs stride 1, got stride {stride}")
+    spans = [d * (k - 1) for k, d in zip(kernel, dilation)]
+    if any(s % 2 for s in spans):
+        raise ValueError(f"{op}: padding='same' with an even kernel span {spans} would be asymmetric; "
+                         "pad explicitly")
+    return spans[0] // 2, spans[1] // 2
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D convolution of input [N, C, H, W] (or unbatched [C, H, W]) with weight [O, C, kh, kw]."""
+    if groups != 1:
+        raise ValueError(f"conv2d: groups={groups} is not supported (only groups=1)")
+    stride, dilation = pair(stride, "stride", "conv2d"), pair(dilation, "dilation", "conv2d")
+    if isinstance(padding, str):
+        if padding == "valid":
+            padding = (0, 0)
+        elif padding == "same":
+            padding = _same_padding(tuple(weight.shape[2:]), dilation, stride, "conv2d")
+        else:
+            raise ValueError(f"conv2d: padding must be an int, a pair, 'valid' or 'same', got {padding!r}")
+    padding = pair(padding, "padding", "conv2d")
+    if input.ndim == 3:  # unbatched, as PyTorch accepts
+        return Conv2d.apply(input.unsqueeze(0), weight, bias, stride, padding, dilation).squeeze(0)
+    return Conv2d.apply(input, weight, bias, stride, padding, dilation)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D convolution of input [N, C, L] with weight [O, C, k]: the 2-D kernels with height 1."""
+    if groups != 1:
+        raise ValueError(f"conv1d: groups={groups} is not supported (only groups=1)")
+    if input.ndim not in (2, 3):
+        raise ValueError(f"conv1d: expected a 3-D input [batch, channels, length], got shape {input.shape}")
+    if weight.ndim != 3:
+        raise ValueError(f"conv1d: expected a 3-D weight [out_channels, in_channels, k], got shape {weight.shape}")
+    single = (int(stride),) if isinstance(stride, (int, np.integer)) else tuple(stride)
+    dil = (int(dilation),) if isinstance(dilation, (int, np.integer)) else tuple(dilation)
+    if isinstance(padding, str):
+        padding = {"valid": 0, "same": None}.get(padding, padding)
+        if padding is None:
+            padding = _same_padding((1, weight.shape[2]), (1, dil[0]), (1, single[0]), "conv1d")[1]
+        elif isinstance(padding, str):
+            raise ValueError(f"conv1d: padding must be an int, 'valid' or 'same', got {padding!r}")
+    pad = (int(padding),) if isinstance(padding, (int, np.integer)) else tuple(padding)
+    unbatched = input.ndim == 2
+    x = input.unsqueeze(0) if unbatched else input
+    out = Conv2d.apply(x.unsqueeze(2), weight.unsqueeze(2), bias, (1, single[0]), (0, pad[0]), (1, dil[0]))
+    out = out.squeeze(2)
+    return out.squeeze(0) if unbatched else out

@@ -1,0 +1,145 @@
+"""Pooling ops (max and average, 1-D and 2-D) over the pool kernels of the active backend.
+
+PyTorch's semantics: stride defaults to the kernel size, zero padding counts as -inf for max
+and as zeros for average (count_include_pad=True), padding at most half the kernel,
+ceil_mode off.  Integer inputs are cast to float32; float64 stays float64.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.function import Function
+from .conv import pair
+
+
+def _as_float(x: np.ndarray, op: str) -> np.ndarray:
+    if x.dtype.kind == "f" and x.dtype in (np.float32, np.float64):
+        return np.ascontiguousarray(x)
+    if x.dtype.kind in "fiub":
+        return np.ascontiguousarray(x, dtype=np.float32)
+    raise TypeError(f"{op}: expected a float, integer or bool tensor, got {x.dtype}")
+
+
+def check_pool2d(op: str, shape, kernel, stride, padding) -> tuple[int, int]:
+    """Validate a 2-D pooling's arguments; return the output height and width."""
+    if len(shape) != 4:
+        raise ValueError(f"{op}: expected a 4-D input [batch, channels, height, width], got shape {shape}")
+    if min(kernel) < 1:
+        raise ValueError(f"{op}: kernel_size must be positive, got {kernel}")
+    if min(stride) < 1:
+        raise ValueError(f"{op}: stride must be positive, got {stride}")
+    if min(padding) < 0 or any(2 * p > k for p, k in zip(padding, kernel)):
+        raise ValueError(f"{op}: padding {padding} must be between 0 and half the kernel size {kernel}")
+    sizes = []
+    for axis, name in ((0, "height"), (1, "width")):
+        padded = shape[2 + axis] + 2 * padding[axis]
+        if kernel[axis] > padded:
+            raise ValueError(f"{op}: the kernel {name} {kernel[axis]} is larger than the padded input {name} "
+                             f"{padded} (input shape {shape}, padding {padding})")
+        sizes.append((padded - kernel[axis]) // stride[axis] + 1)
+    if min(shape[0], shape[1]) < 1:
+        raise ValueError(f"{op}: empty input of shape {shape}")
+    return sizes[0], sizes[1]
+
+
+def _geometry(kernel_size, stride, padding, op):
+    kernel = pair(kernel_size, "kernel_size", op)
+    stride = kernel if stride is None or stride == () or stride == [] else pair(stride, "stride", op)
+    return kernel, stride, pair(padding, "padding", op)
+
+
+class MaxPool2d(Function):
+    """Max over each window; backward routes the gradient to the argmax kept from forward."""
+
+    uses_kernels = True
+
+    @staticmethod
+    def forward(ctx, x, kernel, stride, padding):
+        x = _as_float(x, "max_pool2d")
+        oh, ow = check_pool2d("max_pool2d", x.shape, kernel, stride, padding)
+        out = np.empty((x.shape[0], x.shape[1], oh, ow), dtype=x.dtype)
+        argmax = np.empty(out.shape, dtype=np.int64)
+        ctx.backend.max_pool2d_forward(x, out, argmax, *kernel, *stride, *padding)
+        ctx.input_shape = x.shape
+        ctx.save_for_backward(argmax)
+        return out, argmax
+
+    @staticmethod
+    def backward(ctx, grad, _grad_indices):
+        (argmax,) = ctx.saved_tensors
+        grad_x = np.empty(ctx.input_shape, dtype=grad.dtype)
+        ctx.backend.max_pool2d_backward(np.ascontiguousarray(grad), argmax, grad_x)
+        return grad_x, None, None, None
+
+
+class AvgPool2d(Function):
+    uses_kernels = True
+
+    @staticmethod
+    def forward(ctx, x, kernel, stride, padding):
+        x = _as_float(x, "avg_pool2d")
+        oh, ow = check_pool2d("avg_pool2d", x.shape, kernel, stride, padding)
+        out = np.empty((x.shape[0], x.shape[1], oh, ow), dtype=x.dtype)
+        ctx.geometry = (*kernel, *stride, *padding)
+        ctx.backend.avg_pool2d_forward(x, out, *ctx.geometry)
+        ctx.input_shape = x.shape
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad_x = np.empty(ctx.input_shape, dtype=grad.dtype)
+        ctx.backend.avg_pool2d_backward(np.ascontiguousarray(grad), grad_x, *ctx.geometry)
+        return grad_x, None, None, None
+
+
+def _batched(input, ndim: int, op: str):
+    if input.ndim == ndim - 1:
+        return input.unsqueeze(0), True
+    if input.ndim != ndim:
+        raise ValueError(f"{op}: expected a {ndim}-D input (or {ndim - 1}-D unbatched), got shape {input.shape}")
+    return input, False
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, return_indices=False):
+    if dilation not in (1, (1, 1)):
+        raise ValueError(f"max_pool2d: dilation={dilation} is not supported (only 1)")
+    x, unbatched = _batched(input, 4, "max_pool2d")
+    out, indices = MaxPool2d.apply(x, *_geometry(kernel_size, stride, padding, "max_pool2d"))
+    if unbatched:
+        out, indices = out.squeeze(0), indices.squeeze(0)
+    return (out, indices) if return_indices else out
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0):
+    x, unbatched = _batched(input, 4, "avg_pool2d")
+    out = AvgPool2d.apply(x, *_geometry(kernel_size, stride, padding, "avg_pool2d"))
+    return out.squeeze(0) if unbatched else out
+
+
+def _single(value, name: str, op: str) -> int:
+    if isinstance(value, (tuple, list)):
+        if len(value) != 1:
+            raise ValueError(f"{op}: {name} must be an int or a 1-tuple, got {value}")
+        value = value[0]
+    return int(value)
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, return_indices=False):
+    """Max pooling over the last dim of [N, C, L]: the 2-D kernel with a window of height 1."""
+    x, unbatched = _batched(input, 3, "max_pool1d")
+    k = _single(kernel_size, "kernel_size", "max_pool1d")
+    s = k if stride is None else _single(stride, "stride", "max_pool1d")
+    p = _single(padding, "padding", "max_pool1d")
+    out, indices = MaxPool2d.apply(x.unsqueeze(2), (1, k), (1, s), (0, p))
+    out, indices = out.squeeze(2), indices.squeeze(2)
+    if unbatched:
+        out, indices = out.squeeze(0), indices.squeeze(0)
+    return (out, indices) if return_indices else out
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0):
+    x, unbatched = _batched(input, 3, "avg_pool1d")
+    k = _single(kernel_size, "kernel_size", "avg_pool1d")
+    s = k if stride is None else _single(stride, "stride", "avg_pool1d")
+    out = AvgPool2d.apply(x.unsqueeze(2), (1, k), (1, s), (0, _single(padding, "padding", "avg_pool1d"))).squeeze(2)
+    return out.squeeze(0) if unbatched else out
