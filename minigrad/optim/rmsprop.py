@@ -1,0 +1,70 @@
+"""RMSprop: divide the gradient by a running root-mean-square of its recent values."""
+from __future__ import annotations
+
+import numpy as np
+
+from .optimizer import Optimizer
+
+
+class RMSprop(Optimizer):
+    r"""RMSprop (Hinton's lecture 6e), as ``torch.optim.RMSprop``. Per step (g = dE/dW):
+
+        g ← g + weight_decay · W
+        v ← α · v + (1 − α) · g²
+        ḡ ← α · ḡ + (1 − α) · g,   v ← v − ḡ²     (centered only: the variance, not the raw mean square)
+        d ← √v + eps
+        b ← momentum · b + g / d,  W ← W − lr · b  (momentum > 0)
+        W ← W − lr · g / d                          (otherwise)
+    """
+
+    def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
+                 weight_decay: float = 0, momentum: float = 0, centered: bool = False):
+        if lr < 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if eps < 0.0:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if momentum < 0.0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if alpha < 0.0:
+            raise ValueError(f"Invalid alpha value: {alpha}")
+        defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
+                        centered=centered)
+        super().__init__(params, defaults)
+
+    def _init_state(self, param, group):
+        state = {"step": 0, "square_avg": np.zeros_like(param)}
+        if group["momentum"] > 0:
+            state["momentum_buffer"] = np.zeros_like(param)
+        if group["centered"]:
+            state["grad_avg"] = np.zeros_like(param)
+        return state
+
+    def _update(self, param, grad, state, group):
+        lr, alpha, eps, wd = group["lr"], group["alpha"], group["eps"], group["weight_decay"]
+        state["step"] += 1
+        if wd != 0:
+            grad = grad + wd * param
+        square_avg = state["square_avg"]
+        np.multiply(square_avg, alpha, out=square_avg)
+        work = np.multiply(grad, 1 - alpha)             # the one scratch array of this step
+        square_avg += np.multiply(work, grad, out=work)
+        if group["centered"]:
+            grad_avg = state["grad_avg"]
+            grad_avg += np.multiply(np.subtract(grad, grad_avg, out=work), 1 - alpha, out=work)
+            avg = np.multiply(grad_avg, grad_avg, out=work)
+            np.subtract(square_avg, avg, out=avg)
+            np.sqrt(avg, out=avg)
+        else:
+            avg = np.sqrt(square_avg, out=work)
+        avg += eps
+        if group["momentum"] > 0:
+            buf = state["momentum_buffer"]
+            np.multiply(buf, group["momentum"], out=buf)
+            buf += np.divide(grad, avg, out=avg)
+            param -= np.multiply(buf, lr, out=avg)
+        else:
+            update = np.divide(grad, avg, out=avg)
+            update *= lr
+            param -= update
