@@ -91,7 +91,9 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
         raise GradcheckError("gradcheck: no input requires grad")
     single = [i for i in checked if inputs[i].dtype != np.float64]
     is_float32 = bool(single)
-    inputs64 = tuple(Tensor._wrap(t.data.astype(np.float64), requires_grad=t.requires_grad)
+    # C-ordered copies: _numeric perturbs them through a reshape(-1) view, which for a
+    # transposed or sliced array would be a copy (and the perturbation would be lost)
+    inputs64 = tuple(Tensor._wrap(np.array(t.data, dtype=np.float64, order="C"), requires_grad=t.requires_grad)
                      if isinstance(t, Tensor) and t.dtype.kind == "f" else t for t in inputs)
     rng = np.random.default_rng(seed)
     with no_grad():
