@@ -42,10 +42,10 @@ class MatMul(Function):
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
         g2 = grad
+        if b.ndim == 1:  # restore the column dim first: for 1-D @ 1-D the grad is 0-d
+            g2 = np.expand_dims(g2, -1)
         if a.ndim == 1:
             g2 = np.expand_dims(g2, -2)
-        if b.ndim == 1:
-            g2 = np.expand_dims(g2, -1)
         grad_a = grad_b = None
         if ctx.needs_input_grad[0]:  # dL/dA = dL/dC · Bᵀ
             grad_a = unbroadcast(np.matmul(g2, _swap_last(b2)), a2.shape).reshape(a.shape)
