@@ -6,6 +6,7 @@ from .creation import (arange, empty, eye, full, full_like, ones, ones_like, ran
                        randn, randn_like, tensor, zeros, zeros_like)
 from .dtypes import bool_, double, float16, float32, float64, int32, int64, long
 from .functions import *  # noqa: F401,F403  (the ops as mg. functions)
+from .io import load, save
 from .random import manual_seed
 from .tensor import Tensor
 
