@@ -143,11 +143,13 @@ class Pow(_Binary):
         a, b, out = ctx.saved_tensors
         sa, sb = ctx.shapes
         grad_a = grad_b = None
-        if ctx.needs_input_grad[0]:  # d(a^b)/da = b·a^(b-1)
-            grad_a = unbroadcast(grad * b * np.power(a, b - 1), sa)
-        if ctx.needs_input_grad[1]:  # d(a^b)/db = a^b·ln a
-            with np.errstate(divide="ignore", invalid="ignore"):
-                grad_b = unbroadcast(grad * out * np.log(a), sb)
+        # As PyTorch at base 0: b = 0 gives 0 (not 0·0^-1 = nan), and so does the exponent's
+        # gradient for b >= 0 (not 0·ln 0 = nan).
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if ctx.needs_input_grad[0]:  # d(a^b)/da = b·a^(b-1)
+                grad_a = unbroadcast(np.where(b == 0, 0, grad * b * np.power(a, b - 1)), sa)
+            if ctx.needs_input_grad[1]:  # d(a^b)/db = a^b·ln a
+                grad_b = unbroadcast(np.where((a == 0) & (b >= 0), 0, grad * out * np.log(a)), sb)
         return grad_a, grad_b
 
 
