@@ -1,0 +1,66 @@
+"""NumPy convolution kernels (the spec): im2col + one GEMM forward and back, col2im for dx.
+
+Shapes: x[N,C,H,W], w[O,C,KH,KW], out[N,O,OH,OW]; stride (sh, sw), zero padding (ph, pw)
+on each side, dilation (dh, dw):
+
+    out[n,o,i,j] = sum_{c,p,q} x_padded[n, c, i*sh + p*dh, j*sw + q*dw] * w[o,c,p,q]
+
+im2col lays the receptive field of every output pixel out as a column,
+cols[n, (c,p,q), (i,j)], so the forward is one batched GEMM  out[n] = W2 @ cols[n]  with
+W2 = w.reshape(O, C*KH*KW); the weight gradient is  sum_n grad_out[n] @ cols[n]^T  and the
+input gradient is  W2^T @ grad_out[n]  scattered back onto the image (col2im).
+"""
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+
+def _im2col(x: np.ndarray, kh: int, kw: int, oh: int, ow: int,
+            sh: int, sw: int, ph: int, pw: int, dh: int, dw: int) -> np.ndarray:
+    """cols[N, C*KH*KW, OH*OW]: cols[n, (c,p,q), (i,j)] = x_padded[n, c, i*sh + p*dh, j*sw + q*dw]."""
+    n, c = x.shape[:2]
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw))) if ph or pw else x
+    # Every dilated window, then keep every sh-th/sw-th window and every dh-th/dw-th tap of it.
+    span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1
+    windows = sliding_window_view(xp, (span_h, span_w), axis=(2, 3))  # [N,C,Hp-span+1,..,span_h,span_w]
+    windows = windows[:, :, : sh * (oh - 1) + 1 : sh, : sw * (ow - 1) + 1 : sw, ::dh, ::dw]
+    # [N,C,OH,OW,KH,KW] -> [N,C,KH,KW,OH,OW]; the reshape copies (this is the im2col copy).
+    return windows.transpose(0, 1, 4, 5, 2, 3).reshape(n, c * kh * kw, oh * ow)
+
+
+def conv2d_forward(x: np.ndarray, w: np.ndarray, out: np.ndarray,
+                   sh: int, sw: int, ph: int, pw: int, dh: int, dw: int) -> None:
+    n, o, oh, ow = out.shape
+    kh, kw = w.shape[2:]
+    cols = _im2col(x, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw)
+    # out[n] (O x OH*OW) = W2 (O x CKK) @ cols[n] (CKK x OH*OW), written straight into out.
+    np.matmul(w.reshape(o, -1), cols, out=out.reshape(n, o, oh * ow))
+
+
+def conv2d_backward_weight(x: np.ndarray, grad_out: np.ndarray, grad_w: np.ndarray,
+                           sh: int, sw: int, ph: int, pw: int, dh: int, dw: int) -> None:
+    n, o, oh, ow = grad_out.shape
+    kh, kw = grad_w.shape[2:]
+    cols = _im2col(x, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw)
+    # grad_W2 (O x CKK) = sum_n grad_out[n] (O x L) @ cols[n]^T (L x CKK): one GEMM over (n, L).
+    grad_w.reshape(o, -1)[...] = np.tensordot(grad_out.reshape(n, o, oh * ow), cols, axes=([0, 2], [0, 2]))
+
+
+def conv2d_backward_input(grad_out: np.ndarray, w: np.ndarray, grad_x: np.ndarray,
+                          sh: int, sw: int, ph: int, pw: int, dh: int, dw: int) -> None:
+    n, o, oh, ow = grad_out.shape
+    _, c, kh, kw = w.shape
+    h, wd = grad_x.shape[2:]
+    # grad_cols[n] (CKK x L) = W2^T (CKK x O) @ grad_out[n] (O x L)
+    grad_cols = np.matmul(w.reshape(o, -1).T, grad_out.reshape(n, o, oh * ow))
+    grad_cols = grad_cols.reshape(n, c, kh, kw, oh, ow)
+    # col2im: tap (p, q) of every window read x_padded[:, :, p*dh + i*sh, q*dw + j*sw];
+    # add its gradient back there. Overlapping windows accumulate.
+    grad_xp = np.zeros((n, c, h + 2 * ph, wd + 2 * pw), dtype=grad_x.dtype)
+    for p in range(kh):
+        rows = slice(p * dh, p * dh + sh * (oh - 1) + 1, sh)
+        for q in range(kw):
+            cols = slice(q * dw, q * dw + sw * (ow - 1) + 1, sw)
+            grad_xp[:, :, rows, cols] += grad_cols[:, :, p, q]
+    grad_x[...] = grad_xp[:, :, ph : ph + h, pw : pw + wd]
