@@ -1,0 +1,440 @@
+"""Recurrent ops: tanh-RNN, LSTM and GRU as whole sequences (one graph node per layer and
+direction) and as single cells, over the recurrent kernels of the active backend.
+
+A sequence op projects the inputs of all T steps with one BLAS matmul, then hands the
+recurrence to a whole-sequence kernel; its backward runs the backward-through-time kernel
+once and turns the gradient of that projection into the gradients of x, w_ih and the biases
+with two more matmuls and a sum.  A cell op runs the two matmuls with BLAS and the pointwise
+gate math in one fused kernel.
+
+Every check happens here, before a kernel runs.  dtype rule: the float arrays of one call
+(input, states, weights) are promoted together to float32 or float64 (float64 if any is
+float64); an integer or bool input takes that dtype.  Gate order and equations are PyTorch's.
+
+Reading per-step values: give a sequence op a ``StepRecord`` (the modules in
+``minigrad.nn.modules.rnn`` always do) and after forward ``record.gates`` holds the per-step
+gate activations; after backward ``record.hidden_grads`` holds dLoss/dh_t for every step.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.function import Function
+
+GATES = {"rnn": 1, "lstm": 4, "gru": 3}
+
+
+class StepRecord:
+    """Per-step values one sequence call leaves for study, in the input's time order.
+
+    ``gates``: [T, B, k·H] after forward — LSTM: activated i, f, g, o; GRU: r, z, n;
+    tanh RNN: h_t itself (its only activation).
+    ``hidden_grads``: [T, B, H] after backward — dLoss/dh_t in total (from the output at step t
+    and from the later steps), exactly the kernel's ``grad_h_steps``; None until backward ran.
+    Under truncated BPTT it is the truncated gradient.
+    """
+
+    __slots__ = ("gates", "hidden_grads")
+
+    def __init__(self) -> None:
+        self.gates = None
+        self.hidden_grads = None
+
+    def __repr__(self) -> str:
+        shape = None if self.gates is None else self.gates.shape
+        return f"StepRecord(gates={shape}, hidden_grads={'set' if self.hidden_grads is not None else None})"
+
+
+# ----------------------------------------------------------------------------- checks
+
+def _floats(op: str, *arrays):
+    """Apply the dtype rule: one float dtype for every array (None stays None), C-contiguous."""
+    kinds = [a.dtype for a in arrays if a is not None and a.dtype.kind == "f"]
+    for a in arrays:
+        if a is not None and a.dtype.kind not in "fiub":
+            raise TypeError(f"{op}: expected float, integer or bool arrays, got {a.dtype}")
+    dtype = np.result_type(*kinds) if kinds else np.dtype(np.float32)
+    if dtype not in (np.float32, np.float64):
+        dtype = np.dtype(np.float64) if dtype.itemsize > 8 else np.dtype(np.float32)
+    return dtype, [None if a is None else np.ascontiguousarray(a, dtype=dtype) for a in arrays]
+
+
+def _check_weights(op: str, kind: str, n_inputs: int, w_ih, w_hh, b_ih, b_hh) -> int:
+    """Validate the weight shapes against each other and the input width; return hidden size H."""
+    gates = GATES[kind]
+    if w_hh.ndim != 2 or w_hh.shape[0] != gates * w_hh.shape[1]:
+        raise ValueError(f"{op}: weight_hh must have shape [{gates}·hidden_size, hidden_size], "
+                         f"got {w_hh.shape}")
+    H = w_hh.shape[1]
+    if w_ih.ndim != 2 or w_ih.shape[0] != gates * H:
+        raise ValueError(f"{op}: weight_ih must have shape [{gates * H}, input_size] to match weight_hh "
+                         f"{w_hh.shape}, got {w_ih.shape}")
+    if w_ih.shape[1] != n_inputs:
+        raise ValueError(f"{op}: input has {n_inputs} features but weight_ih {w_ih.shape} expects "
+                         f"{w_ih.shape[1]}")
+    for name, b in (("bias_ih", b_ih), ("bias_hh", b_hh)):
+        if b is not None and b.shape != (gates * H,):
+            raise ValueError(f"{op}: {name} must have shape ({gates * H},), got {b.shape}")
+    if H < 1:
+        raise ValueError(f"{op}: hidden_size must be at least 1, got {H}")
+    return H
+
+
+def _check_state(op: str, name: str, state, B: int, H: int):
+    if state is not None and state.shape != (B, H):
+        raise ValueError(f"{op}: expected {name} of shape {(B, H)} (batch, hidden_size), got {state.shape}")
+
+
+def _check_sequence(op: str, kind: str, x, states: dict, w_ih, w_hh, b_ih, b_hh, bptt_chunk) -> tuple:
+    if x.ndim != 3:
+        raise ValueError(f"{op}: expected a 3-D input [seq_len, batch, input_size], got shape {x.shape}")
+    T, B, I = x.shape
+    if T < 1 or B < 1:
+        raise ValueError(f"{op}: the input needs at least one step and one sample, got shape {x.shape}")
+    H = _check_weights(op, kind, I, w_ih, w_hh, b_ih, b_hh)
+    for name, state in states.items():
+        _check_state(op, name, state, B, H)
+    if isinstance(bptt_chunk, bool) or not isinstance(bptt_chunk, (int, np.integer)) or bptt_chunk < 0:
+        raise ValueError(f"{op}: bptt_chunk must be an int >= 0 (0: full backpropagation through time), "
+                         f"got {bptt_chunk!r}")
+    return T, B, I, H
+
+
+def _check_cell(op: str, kind: str, x, states: dict, w_ih, w_hh, b_ih, b_hh) -> tuple:
+    if x.ndim != 2:
+        raise ValueError(f"{op}: expected a 2-D input [batch, input_size], got shape {x.shape}")
+    B, I = x.shape
+    if B < 1:
+        raise ValueError(f"{op}: the input needs at least one sample, got shape {x.shape}")
+    H = _check_weights(op, kind, I, w_ih, w_hh, b_ih, b_hh)
+    for name, state in states.items():
+        _check_state(op, name, state, B, H)
+    return B, I, H
+
+
+# ----------------------------------------------------------------------------- shared pieces
+
+def _sum_bias(b_ih, b_hh):
+    """b_ih + b_hh, or whichever exists, or None."""
+    if b_ih is None:
+        return b_hh
+    return b_ih if b_hh is None else b_ih + b_hh
+
+
+def _project(x, w_ih, bias):
+    """xproj = x W_ih^T + bias for all T steps as one [T·B, I] x [I, G] BLAS matmul."""
+    T, B, I = x.shape
+    xproj = np.matmul(x.reshape(T * B, I), w_ih.T)
+    if bias is not None:
+        xproj += bias
+    return xproj.reshape(T, B, -1)
+
+
+def _time_major(x, reverse: bool):
+    """The input in processing order: time reversed for the backward direction, C-contiguous."""
+    return np.ascontiguousarray(x[::-1]) if reverse else x
+
+
+def _grad_steps(grad_hs, grad_hn, dtype, reverse: bool):
+    """grad_hs in processing order as a fresh C-contiguous array, with h_n's gradient added at the
+    last step (the kernel contract: grad_hs already includes it)."""
+    g = np.array(grad_hs[::-1] if reverse else grad_hs, dtype=dtype, order="C")
+    g[-1] += grad_hn
+    return g
+
+
+def _input_side_grads(ctx, grad_xproj, x, w_ih, positions: tuple, bias_grad):
+    """Gradients of x, w_ih and b_ih from the gradient of the input projection (two matmuls and a
+    sum); ``positions`` are the argument indices of (x, w_ih, b_ih)."""
+    T, B, G = grad_xproj.shape
+    g2 = grad_xproj.reshape(T * B, G)
+    needs = ctx.needs_input_grad
+    grad_x = grad_w_ih = grad_b_ih = None
+    if needs[positions[0]]:
+        grad_x = np.matmul(g2, w_ih).reshape(x.shape)
+        if ctx.reverse:
+            grad_x = grad_x[::-1]
+    if needs[positions[1]]:
+        grad_w_ih = np.matmul(g2.T, x.reshape(T * B, x.shape[2]))
+    if needs[positions[2]]:
+        grad_b_ih = bias_grad if bias_grad is not None else g2.sum(axis=0)
+    return grad_x, grad_w_ih, grad_b_ih
+
+
+def _keep(ctx, record, gates, hidden_grads=None):
+    """Hand per-step values to the StepRecord in the input's time order (views, no copies)."""
+    if record is None:
+        return
+    flip = (lambda a: a[::-1]) if ctx.reverse else (lambda a: a)
+    if gates is not None:
+        record.gates = flip(gates)
+    if hidden_grads is not None:
+        record.hidden_grads = flip(hidden_grads)
+
+
+# ----------------------------------------------------------------------------- sequences
+
+class RNNSequence(Function):
+    """hs, h_n = tanh-RNN over x [T, B, I]: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)."""
+
+    uses_kernels = True
+
+    @staticmethod
+    def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, bptt_chunk=0, reverse=False, record=None):
+        dtype, (x, h0, w_ih, w_hh, b_ih, b_hh) = _floats("rnn", x, h0, w_ih, w_hh, b_ih, b_hh)
+        T, B, I, H = _check_sequence("rnn", "rnn", x, {"h0": h0}, w_ih, w_hh, b_ih, b_hh, bptt_chunk)
+        x = _time_major(x, reverse)
+        h0 = np.zeros((B, H), dtype) if h0 is None else h0
+        xproj = _project(x, w_ih, _sum_bias(b_ih, b_hh))
+        hs = np.empty((T, B, H), dtype)
+        ctx.backend.rnn_sequence_forward(xproj, w_hh, h0, hs)
+        ctx.reverse, ctx.bptt_chunk, ctx.record = reverse, int(bptt_chunk), record
+        _keep(ctx, record, hs)
+        ctx.save_for_backward(x, h0, w_ih, w_hh, hs)
+        return (hs[::-1] if reverse else hs), hs[-1].copy()
+
+    @staticmethod
+    def backward(ctx, grad_hs, grad_hn):
+        x, h0, w_ih, w_hh, hs = ctx.saved_tensors
+        grad_hs = _grad_steps(grad_hs, grad_hn, x.dtype, ctx.reverse)
+        grad_xproj, grad_h_steps = np.empty_like(grad_hs), np.empty_like(grad_hs)
+        grad_w_hh, grad_h0 = np.empty_like(w_hh), np.empty_like(h0)
+        ctx.backend.rnn_sequence_backward(grad_hs, w_hh, h0, hs, grad_xproj, grad_w_hh, grad_h0,
+                                          grad_h_steps, ctx.bptt_chunk)
+        _keep(ctx, ctx.record, None, grad_h_steps)
+        grad_x, grad_w_ih, grad_b = _input_side_grads(ctx, grad_xproj, x, w_ih, (0, 2, 4), None)
+        if grad_b is None and ctx.needs_input_grad[5]:
+            grad_b = grad_xproj.sum(axis=(0, 1))
+        return (grad_x, grad_h0 if ctx.needs_input_grad[1] else None, grad_w_ih, grad_w_hh,
+                grad_b, grad_b)  # b_ih and b_hh enter the same sum: equal gradients
+
+
+class LSTMSequence(Function):
+    """hs, h_n, c_n = LSTM over x [T, B, I] (gates i, f, g, o as PyTorch)."""
+
+    uses_kernels = True
+
+    @staticmethod
+    def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, bptt_chunk=0, reverse=False, record=None):
+        dtype, (x, h0, c0, w_ih, w_hh, b_ih, b_hh) = _floats("lstm", x, h0, c0, w_ih, w_hh, b_ih, b_hh)
+        T, B, I, H = _check_sequence("lstm", "lstm", x, {"h0": h0, "c0": c0}, w_ih, w_hh, b_ih, b_hh,
+                                     bptt_chunk)
+        x = _time_major(x, reverse)
+        h0 = np.zeros((B, H), dtype) if h0 is None else h0
+        c0 = np.zeros((B, H), dtype) if c0 is None else c0
+        xproj = _project(x, w_ih, _sum_bias(b_ih, b_hh))
+        hs, cs = np.empty((T, B, H), dtype), np.empty((T, B, H), dtype)
+        gates = np.empty((T, B, 4 * H), dtype)
+        ctx.backend.lstm_sequence_forward(xproj, w_hh, h0, c0, hs, cs, gates)
+        ctx.reverse, ctx.bptt_chunk, ctx.record = reverse, int(bptt_chunk), record
+        _keep(ctx, record, gates)
+        ctx.save_for_backward(x, h0, c0, w_ih, w_hh, hs, cs, gates)
+        return (hs[::-1] if reverse else hs), hs[-1].copy(), cs[-1].copy()
+
+    @staticmethod
+    def backward(ctx, grad_hs, grad_hn, grad_cn):
+        x, h0, c0, w_ih, w_hh, hs, cs, gates = ctx.saved_tensors
+        grad_hs = _grad_steps(grad_hs, grad_hn, x.dtype, ctx.reverse)
+        grad_cT = np.ascontiguousarray(grad_cn, dtype=x.dtype)
+        grad_xproj, grad_h_steps = np.empty_like(gates), np.empty_like(grad_hs)
+        grad_w_hh, grad_h0, grad_c0 = np.empty_like(w_hh), np.empty_like(h0), np.empty_like(c0)
+        ctx.backend.lstm_sequence_backward(grad_hs, grad_cT, w_hh, h0, c0, hs, cs, gates, grad_xproj,
+                                           grad_w_hh, grad_h0, grad_c0, grad_h_steps, ctx.bptt_chunk)
+        _keep(ctx, ctx.record, None, grad_h_steps)
+        grad_x, grad_w_ih, grad_b = _input_side_grads(ctx, grad_xproj, x, w_ih, (0, 3, 5), None)
+        needs = ctx.needs_input_grad
+        if grad_b is None and needs[6]:
+            grad_b = grad_xproj.sum(axis=(0, 1))
+        return (grad_x, grad_h0 if needs[1] else None, grad_c0 if needs[2] else None, grad_w_ih,
+                grad_w_hh if needs[4] else None, grad_b, grad_b)
+
+
+class GRUSequence(Function):
+    """hs, h_n = GRU over x [T, B, I] (gates r, z, n as PyTorch; b_hh inside the reset product)."""
+
+    uses_kernels = True
+
+    @staticmethod
+    def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, bptt_chunk=0, reverse=False, record=None):
+        dtype, (x, h0, w_ih, w_hh, b_ih, b_hh) = _floats("gru", x, h0, w_ih, w_hh, b_ih, b_hh)
+        T, B, I, H = _check_sequence("gru", "gru", x, {"h0": h0}, w_ih, w_hh, b_ih, b_hh, bptt_chunk)
+        x = _time_major(x, reverse)
+        h0 = np.zeros((B, H), dtype) if h0 is None else h0
+        b_hh = np.zeros(3 * H, dtype) if b_hh is None else b_hh
+        xproj = _project(x, w_ih, b_ih)
+        hs, workspace = np.empty((T, B, H), dtype), np.empty((T, B, 4 * H), dtype)
+        ctx.backend.gru_sequence_forward(xproj, w_hh, b_hh, h0, hs, workspace)
+        ctx.reverse, ctx.bptt_chunk, ctx.record = reverse, int(bptt_chunk), record
+        _keep(ctx, record, workspace[:, :, :3 * H])  # r, z, n (the 4th block is gh_n)
+        ctx.save_for_backward(x, h0, w_ih, w_hh, b_hh, hs, workspace)
+        return (hs[::-1] if reverse else hs), hs[-1].copy()
+
+    @staticmethod
+    def backward(ctx, grad_hs, grad_hn):
+        x, h0, w_ih, w_hh, b_hh, hs, workspace = ctx.saved_tensors
+        grad_hs = _grad_steps(grad_hs, grad_hn, x.dtype, ctx.reverse)
+        grad_xproj = np.empty((*grad_hs.shape[:2], w_hh.shape[0]), x.dtype)
+        grad_h_steps = np.empty_like(grad_hs)
+        grad_w_hh, grad_b_hh, grad_h0 = np.empty_like(w_hh), np.empty_like(b_hh), np.empty_like(h0)
+        ctx.backend.gru_sequence_backward(grad_hs, w_hh, b_hh, h0, hs, workspace, grad_xproj, grad_w_hh,
+                                          grad_b_hh, grad_h0, grad_h_steps, ctx.bptt_chunk)
+        _keep(ctx, ctx.record, None, grad_h_steps)
+        grad_x, grad_w_ih, grad_b_ih = _input_side_grads(ctx, grad_xproj, x, w_ih, (0, 2, 4), None)
+        needs = ctx.needs_input_grad
+        return (grad_x, grad_h0 if needs[1] else None, grad_w_ih, grad_w_hh if needs[3] else None,
+                grad_b_ih, grad_b_hh if needs[5] else None)
+
+
+# ----------------------------------------------------------------------------- cells
+
+def _cell_weight_grads(ctx, grad_pre, x, h, w_ih, w_hh, first: int):
+    """Gradients of w_ih, w_hh, b_ih, b_hh when both biases see the same pre-activation gradient;
+    ``first`` is the argument index of w_ih."""
+    needs = ctx.needs_input_grad
+    grad_w_ih = grad_pre.T @ x if needs[first] else None
+    grad_w_hh = grad_pre.T @ h if needs[first + 1] else None
+    grad_b = grad_pre.sum(axis=0) if needs[first + 2] or needs[first + 3] else None
+    return grad_w_ih, grad_w_hh, grad_b, grad_b
+
+
+class RNNCellFn(Function):
+    """h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) for one step, x [B, I], h [B, H]."""
+
+    uses_kernels = True
+
+    @staticmethod
+    def forward(ctx, x, h, w_ih, w_hh, b_ih, b_hh):
+        dtype, (x, h, w_ih, w_hh, b_ih, b_hh) = _floats("rnn_cell", x, h, w_ih, w_hh, b_ih, b_hh)
+        B, I, H = _check_cell("rnn_cell", "rnn", x, {"hx": h}, w_ih, w_hh, b_ih, b_hh)
+        h = np.zeros((B, H), dtype) if h is None else h
+        pre = x @ w_ih.T
+        pre += h @ w_hh.T
+        bias = _sum_bias(b_ih, b_hh)
+        if bias is not None:
+            pre += bias
+        h_out = np.empty((B, H), dtype)
+        ctx.backend.rnn_cell_forward(pre, h_out)
+        ctx.save_for_backward(x, h, w_ih, w_hh, h_out)
+        return h_out
+
+    @staticmethod
+    def backward(ctx, grad_h):
+        x, h, w_ih, w_hh, h_out = ctx.saved_tensors
+        grad_h = np.ascontiguousarray(grad_h, dtype=x.dtype)
+        grad_pre = np.empty_like(grad_h)
+        ctx.backend.rnn_cell_backward(grad_h, h_out, grad_pre)
+        needs = ctx.needs_input_grad
+        return (grad_pre @ w_ih if needs[0] else None, grad_pre @ w_hh if needs[1] else None,
+                *_cell_weight_grads(ctx, grad_pre, x, h, w_ih, w_hh, 2))
+
+
+class LSTMCellFn(Function):
+    """h', c' = one LSTM step: gates = x W_ih^T + b_ih + h W_hh^T + b_hh, then the fused cell kernel."""
+
+    uses_kernels = True
+
+    @staticmethod
+    def forward(ctx, x, h, c, w_ih, w_hh, b_ih, b_hh):
+        dtype, (x, h, c, w_ih, w_hh, b_ih, b_hh) = _floats("lstm_cell", x, h, c, w_ih, w_hh, b_ih, b_hh)
+        B, I, H = _check_cell("lstm_cell", "lstm", x, {"h": h, "c": c}, w_ih, w_hh, b_ih, b_hh)
+        h = np.zeros((B, H), dtype) if h is None else h
+        c = np.zeros((B, H), dtype) if c is None else c
+        gates = x @ w_ih.T
+        gates += h @ w_hh.T
+        bias = _sum_bias(b_ih, b_hh)
+        if bias is not None:
+            gates += bias
+        h_out, c_out, workspace = np.empty((B, H), dtype), np.empty((B, H), dtype), np.empty_like(gates)
+        ctx.backend.lstm_cell_forward(gates, c, h_out, c_out, workspace)
+        ctx.save_for_backward(x, h, c, w_ih, w_hh, c_out, workspace)
+        return h_out, c_out
+
+    @staticmethod
+    def backward(ctx, grad_h, grad_c):
+        x, h, c, w_ih, w_hh, c_out, workspace = ctx.saved_tensors
+        grad_h = np.ascontiguousarray(grad_h, dtype=x.dtype)
+        grad_c = np.ascontiguousarray(grad_c, dtype=x.dtype)
+        grad_gates, grad_c_prev = np.empty_like(workspace), np.empty_like(c)
+        ctx.backend.lstm_cell_backward(grad_h, grad_c, workspace, c, c_out, grad_gates, grad_c_prev)
+        needs = ctx.needs_input_grad
+        return (grad_gates @ w_ih if needs[0] else None, grad_gates @ w_hh if needs[1] else None,
+                grad_c_prev if needs[2] else None, *_cell_weight_grads(ctx, grad_gates, x, h, w_ih, w_hh, 3))
+
+
+class GRUCellFn(Function):
+    """h' = one GRU step: gi = x W_ih^T + b_ih, gh = h W_hh^T + b_hh, then the fused cell kernel."""
+
+    uses_kernels = True
+
+    @staticmethod
+    def forward(ctx, x, h, w_ih, w_hh, b_ih, b_hh):
+        dtype, (x, h, w_ih, w_hh, b_ih, b_hh) = _floats("gru_cell", x, h, w_ih, w_hh, b_ih, b_hh)
+        B, I, H = _check_cell("gru_cell", "gru", x, {"hx": h}, w_ih, w_hh, b_ih, b_hh)
+        h = np.zeros((B, H), dtype) if h is None else h
+        gi, gh = x @ w_ih.T, h @ w_hh.T
+        if b_ih is not None:
+            gi += b_ih
+        if b_hh is not None:
+            gh += b_hh
+        h_out, workspace = np.empty((B, H), dtype), np.empty((B, 4 * H), dtype)
+        ctx.backend.gru_cell_forward(gi, gh, h, h_out, workspace)
+        ctx.save_for_backward(x, h, w_ih, w_hh, workspace)
+        return h_out
+
+    @staticmethod
+    def backward(ctx, grad_h):
+        x, h, w_ih, w_hh, workspace = ctx.saved_tensors
+        grad_h = np.ascontiguousarray(grad_h, dtype=x.dtype)
+        shape = (h.shape[0], w_ih.shape[0])  # [B, 3H]
+        grad_gi, grad_gh = np.empty(shape, x.dtype), np.empty(shape, x.dtype)
+        grad_h_prev = np.empty_like(h)
+        ctx.backend.gru_cell_backward(grad_h, workspace, h, grad_gi, grad_gh, grad_h_prev)
+        needs = ctx.needs_input_grad
+        if needs[1]:
+            grad_h_prev += grad_gh @ w_hh  # the path through the reset product, outside the kernel
+        return (grad_gi @ w_ih if needs[0] else None, grad_h_prev if needs[1] else None,
+                grad_gi.T @ x if needs[2] else None, grad_gh.T @ h if needs[3] else None,
+                grad_gi.sum(axis=0) if needs[4] else None, grad_gh.sum(axis=0) if needs[5] else None)
+
+
+# ----------------------------------------------------------------------------- functional entry points
+
+def rnn_sequence(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, bptt_chunk: int = 0, reverse: bool = False,
+                 record: StepRecord | None = None):
+    """(hs [T, B, H], h_n [B, H]) of a tanh RNN over time-major x [T, B, I]; h0 may be None (zeros).
+
+    ``reverse`` runs from the last step to the first (the backward direction of a bidirectional
+    layer; hs stays in input order).  ``bptt_chunk`` = k > 0 truncates backpropagation through time:
+    the gradient into step t - 1 is cut at every t % k == 0.  ``record`` receives per-step values.
+    """
+    return RNNSequence.apply(x, h0, w_ih, w_hh, b_ih, b_hh, bptt_chunk=bptt_chunk, reverse=reverse,
+                             record=record)
+
+
+def lstm_sequence(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, bptt_chunk: int = 0, reverse: bool = False,
+                  record: StepRecord | None = None):
+    """(hs [T, B, H], h_n, c_n) of an LSTM over time-major x [T, B, I]; see ``rnn_sequence``."""
+    return LSTMSequence.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh, bptt_chunk=bptt_chunk, reverse=reverse,
+                              record=record)
+
+
+def gru_sequence(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, bptt_chunk: int = 0, reverse: bool = False,
+                 record: StepRecord | None = None):
+    """(hs [T, B, H], h_n) of a GRU over time-major x [T, B, I]; see ``rnn_sequence``."""
+    return GRUSequence.apply(x, h0, w_ih, w_hh, b_ih, b_hh, bptt_chunk=bptt_chunk, reverse=reverse,
+                             record=record)
+
+
+def rnn_cell(x, h, w_ih, w_hh, b_ih=None, b_hh=None):
+    """One tanh-RNN step: x [B, I], h [B, H] or None → h' [B, H]."""
+    return RNNCellFn.apply(x, h, w_ih, w_hh, b_ih, b_hh)
+
+
+def lstm_cell(x, h, c, w_ih, w_hh, b_ih=None, b_hh=None):
+    """One LSTM step: x [B, I], h and c [B, H] or None → (h', c')."""
+    return LSTMCellFn.apply(x, h, c, w_ih, w_hh, b_ih, b_hh)
+
+
+def gru_cell(x, h, w_ih, w_hh, b_ih=None, b_hh=None):
+    """One GRU step: x [B, I], h [B, H] or None → h'."""
+    return GRUCellFn.apply(x, h, w_ih, w_hh, b_ih, b_hh)
