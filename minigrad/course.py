@@ -75,8 +75,12 @@ def list_examples() -> list[tuple[str, str, str]]:
     for info in pkgutil.iter_modules(examples.__path__):
         match = EXAMPLE_NAME.match(info.name)
         if match:
-            module = importlib.import_module(f"{examples.__name__}.{info.name}")
-            summary = (module.__doc__ or "").strip().splitlines()[0] if module.__doc__ else ""
+            try:
+                module = importlib.import_module(f"{examples.__name__}.{info.name}")
+            except Exception as exc:  # one broken example must not hide the others
+                summary = f"(cannot import: {type(exc).__name__}: {exc})"
+            else:
+                summary = (module.__doc__ or "").strip().splitlines()[0] if module.__doc__ else ""
             found.append((match.group(1), info.name, summary))
     return sorted(found)
 
@@ -85,7 +89,7 @@ def find_example(name: str) -> str:
     """Accept "3", "03", "03_single_hidden_layer" or "single_hidden_layer"."""
     examples = list_examples()
     for number, module, _ in examples:
-        if name in (module, number, number.lstrip("0"), module[3:]):
+        if name in (module, number, str(int(number)), module[3:]):
             return module
     known = ", ".join(m for _, m, _ in examples)
     raise KeyError(f"no example named {name!r}; known examples: {known}")

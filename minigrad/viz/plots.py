@@ -50,7 +50,7 @@ def plot_learning_curves(history, path, title: str | None = None) -> str:
     plt = _pyplot()
     logs = history.history if hasattr(history, "history") else dict(history)
     epochs = list(getattr(history, "epochs", [])) or list(range(1, len(next(iter(logs.values()), [])) + 1))
-    names = ["loss"] + [k for k in logs if k != "loss" and not k.startswith("val_")]
+    names = list(dict.fromkeys(["loss"] + [k.removeprefix("val_") for k in logs]))
     fig, axes = plt.subplots(1, len(names), figsize=(5 * len(names), 3.6), squeeze=False)
     best = getattr(history, "best_epoch", None)
     for ax, name in zip(axes[0], names):
