@@ -58,9 +58,10 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
                            "gradients by the non-finite norm anyway, set `error_if_nonfinite=False`")
     clip_coef = float(max_norm) / (float(total) + 1e-6)
     if not clip_coef >= 1.0:  # also for NaN, which then spreads to the gradients as in PyTorch
-        for g in grads:
-            g.data *= np.asarray(clip_coef, dtype=g.dtype)
-            g._bump_version()
+        with np.errstate(invalid="ignore"):  # inf · 0 → NaN, asked for by error_if_nonfinite=False
+            for g in grads:
+                g.data *= np.asarray(clip_coef, dtype=g.dtype)
+                g._bump_version()
     return Tensor._wrap(np.asarray(total, dtype=dtype))
 
 
