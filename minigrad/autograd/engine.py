@@ -79,6 +79,8 @@ def run_backward(root, grad: np.ndarray, retain_graph: bool = False) -> None:
     buffers = {root_node: [None] * root_node.n_outputs}
     buffers[root_node][root._output_index] = grad
     ready = [root_node]
+    # id(leaf) -> [leaf, summed gradient]: a leaf's hooks run once, on its total gradient
+    leaf_grads = {}
     anomaly = function_module.is_anomaly_enabled()
     observers = function_module.observers
     while ready:
@@ -126,7 +128,11 @@ def run_backward(root, grad: np.ndarray, retain_graph: bool = False) -> None:
                 g = g.astype(tensor.data.dtype)
             child = tensor.grad_fn
             if child is None:
-                _accumulate_leaf(tensor, g)
+                entry = leaf_grads.get(id(tensor))
+                if entry is None:
+                    leaf_grads[id(tensor)] = [tensor, g]
+                else:
+                    entry[1] = entry[1] + g
                 continue
             buffer = buffers.get(child)
             if buffer is None:
@@ -136,3 +142,5 @@ def run_backward(root, grad: np.ndarray, retain_graph: bool = False) -> None:
             counts[child] -= 1
             if counts[child] == 0:
                 ready.append(child)
+    for tensor, g in leaf_grads.values():
+        _accumulate_leaf(tensor, g)
