@@ -247,17 +247,13 @@ class Tensor:
         return _RemovableHandle(hooks, hook)
 
     def retain_grad(self) -> None:
-        """Keep the gradient of a non-leaf tensor in ``.grad`` after backward."""
+        """Keep the gradient of a non-leaf tensor in ``.grad`` after backward (the gradient
+        after this tensor's hooks, whenever they were registered; calling it twice is harmless)."""
         if self.grad_fn is None:
             return
-        me = weakref.ref(self)
-
-        def keep(grad):
-            tensor = me()
-            if tensor is not None:
-                tensor.grad = Tensor._wrap(grad.data.copy()) if tensor.grad is None else \
-                    Tensor._wrap(tensor.grad.data + grad.data)
-        self.grad_fn.register_hook(self._output_index, keep)
+        if self.grad_fn.retained is None:
+            self.grad_fn.retained = {}
+        self.grad_fn.retained[self._output_index] = weakref.ref(self)
 
     # -- in place (never recorded; each bumps the version that guards saved values) --------
     def _check_inplace(self, what: str) -> None:

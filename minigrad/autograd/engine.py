@@ -59,6 +59,20 @@ def _accumulate_leaf(tensor, grad: np.ndarray) -> None:
         tensor.grad.data += grad
 
 
+def _retain(node, grads) -> None:
+    """Store the gradient of each output that asked for retain_grad (after its hooks, as
+    PyTorch); like a leaf's, it accumulates over backward calls."""
+    from ..tensor import Tensor
+
+    for index, ref in node.retained.items():
+        tensor = ref()
+        if tensor is None or grads[index] is None:
+            continue
+        grad = grads[index]
+        tensor.grad = Tensor._wrap(np.array(grad, copy=True)) if tensor.grad is None else \
+            Tensor._wrap(tensor.grad.data + grad)
+
+
 def _check_guards(node) -> None:
     for tensor, version in node.guards:
         if tensor._version != version:
@@ -95,6 +109,8 @@ def run_backward(root, grad: np.ndarray, retain_graph: bool = False) -> None:
             for index, hooks in node.output_hooks.items():
                 if grads[index] is not None:
                     grads[index] = _apply_hooks(hooks, grads[index], f"an output of {node.name()}")
+        if node.retained:
+            _retain(node, grads)
         if node.n_outputs > 1:  # outputs that received no gradient get zeros
             grads = [np.zeros(shape, dtype) if g is None and dtype.kind == "f" else g
                      for g, (shape, dtype) in zip(grads, node.output_meta)]

@@ -24,7 +24,8 @@ class Context:
     """The record of one op call: what backward needs, and the edges to the inputs."""
 
     __slots__ = ("function", "inputs", "needs_input_grad", "saved", "guards", "backend",
-                 "n_outputs", "output_hooks", "created_at", "freed", "__dict__", "__weakref__")
+                 "n_outputs", "output_hooks", "retained", "created_at", "freed", "__dict__",
+                 "__weakref__")
 
     def __init__(self, function, inputs, needs_input_grad):
         self.function = function
@@ -35,6 +36,7 @@ class Context:
         self.backend = None
         self.n_outputs = 1
         self.output_hooks = None              # {output index: [hook, ...]} for non-leaf hooks
+        self.retained = None                  # {output index: weakref to a retain_grad() tensor}
         self.created_at = None
         self.freed = False
 
