@@ -185,7 +185,12 @@ def load(path):
         raise
     except _Corrupt as exc:
         raise CheckpointError(f"{path}: corrupt minigrad checkpoint: {exc}") from None
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, UnicodeDecodeError, RecursionError,
+    except zipfile.BadZipFile as exc:
+        if "not a zip file" in str(exc):  # the directory at the end of every zip is missing
+            raise CheckpointError(f"{path}: truncated or damaged minigrad checkpoint: the zip directory at its end "
+                                  "is missing (cut short by an interrupted copy or download?)") from None
+        raise CheckpointError(f"{path}: corrupt minigrad checkpoint ({exc})") from None
+    except (zipfile.LargeZipFile, EOFError, UnicodeDecodeError, RecursionError,
             ValueError, KeyError) as exc:  # JSONDecodeError is a ValueError
         raise CheckpointError(f"{path}: truncated or corrupt minigrad checkpoint "
                               f"({type(exc).__name__}: {exc})") from exc
@@ -207,8 +212,8 @@ def _describe(head: bytes) -> str:
         return "it looks like a pickle file; minigrad never unpickles, as that can run arbitrary code"
     if head.startswith(b"\x93NUMPY"):
         return "it is a single .npy array; use numpy.load(path, allow_pickle=False)"
-    if head.startswith(b"PK"):
-        return "a damaged zip archive"
+    if b"PK\x03\x04".startswith(head):
+        return f"the file is truncated: only {len(head)} bytes"
     return f"it starts with {head!r}, not a zip archive's b'PK\\x03\\x04'"
 
 
