@@ -16,9 +16,16 @@ def set_grad_enabled(mode: bool) -> None:
 
 
 class _GradMode:
-    """A context manager and decorator that sets grad recording to a fixed mode."""
+    """A context manager and decorator that sets grad recording to a fixed mode.
+
+    As in PyTorch, both ``@no_grad()`` and the bare ``@no_grad`` decorate a function.
+    """
 
     mode = True
+
+    def __new__(cls, fn=None):
+        self = super().__new__(cls)
+        return self if fn is None else self(fn)
 
     def __enter__(self):
         self._previous = is_grad_enabled()
