@@ -97,9 +97,20 @@ def run_backward(root, grad: np.ndarray, retain_graph: bool = False) -> None:
     leaf_grads = {}
     anomaly = function_module.is_anomaly_enabled()
     observers = function_module.observers
+
+    def release(child) -> None:  # one more edge into child is done; it runs after the last
+        counts[child] -= 1
+        if counts[child] == 0:
+            ready.append(child)
+
     while ready:
         node = ready.pop()
-        grads = buffers.pop(node)
+        grads = buffers.pop(node, None)
+        if grads is None:  # every path into this node returned None (a zero gradient):
+            for tensor in node.inputs:  # it has nothing to pass on, but its edges are done
+                if tensor is not None and tensor.grad_fn is not None:
+                    release(tensor.grad_fn)
+            continue
         if node.freed:
             raise RuntimeError(
                 f"Trying to backward through the graph a second time: {node.name()} was freed by "
@@ -130,7 +141,11 @@ def run_backward(root, grad: np.ndarray, retain_graph: bool = False) -> None:
             node.saved = ()
             node.freed = True
         for index, (tensor, g) in enumerate(zip(node.inputs, input_grads)):
-            if tensor is None or g is None:
+            if tensor is None:
+                continue
+            if g is None:  # None reads as a zero gradient; the input's node must still run
+                if tensor.grad_fn is not None:
+                    release(tensor.grad_fn)
                 continue
             if g.shape != tensor.shape:
                 raise RuntimeError(f"{node.name()} returned a gradient of shape {g.shape} for input "
@@ -155,8 +170,6 @@ def run_backward(root, grad: np.ndarray, retain_graph: bool = False) -> None:
                 buffer = buffers[child] = [None] * child.n_outputs
             slot = tensor._output_index
             buffer[slot] = g if buffer[slot] is None else buffer[slot] + g
-            counts[child] -= 1
-            if counts[child] == 0:
-                ready.append(child)
+            release(child)
     for tensor, g in leaf_grads.values():
         _accumulate_leaf(tensor, g)
