@@ -209,8 +209,8 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs: int = 
                     ``val_loader``).  With ``restore_best`` the weights of the best epoch (copied
                     from ``state_dict()``) are loaded back at the end.
     grad_clip:      clip the gradients' total norm to this value (``nn.utils.clip_grad_norm_``).
-    on_epoch_end:   ``f(epoch, history)`` after each epoch (e.g. to step an lr scheduler);
-                    returning True stops training.
+    on_epoch_end:   ``f(epoch, history)`` after every epoch, the last included (e.g. to step an
+                    lr scheduler); returning True stops training.
     progress:       True: a tqdm bar on a terminal, one line per epoch otherwise; False: silent.
     Raises NonFiniteLossError, before the optimizer step, when the loss or a gradient is NaN/inf.
     """
@@ -280,11 +280,10 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs: int = 
                     best_state = _copy_state(model)
             else:
                 epochs_without_gain += 1
-            if early_stopping is not None and epochs_without_gain >= early_stopping:
-                history.stopped_epoch, history.stopped_reason = epoch, "early_stopping"
-                break
-        if on_epoch_end is not None and on_epoch_end(epoch, history) is True:
-            history.stopped_epoch, history.stopped_reason = epoch, "callback"
+        stop_asked = on_epoch_end is not None and on_epoch_end(epoch, history) is True
+        if stop_asked or (early_stopping is not None and epochs_without_gain >= early_stopping):
+            history.stopped_epoch = epoch
+            history.stopped_reason = "callback" if stop_asked else "early_stopping"
             break
 
     if best_state is not None and history.best_epoch != history.epochs[-1]:
