@@ -234,3 +234,47 @@ def test_update_is_in_place_on_the_parameter_array():
     (w * w).sum().backward()
     opt.step()
     assert w.data is array
+
+
+def test_checkpoint_of_model_and_optimizer_resumes_training_exactly(tmp_path):
+    """The course's loop on an nn model: TF-style init, Adam, gradient clipping; a checkpoint of
+    model and optimizer taken mid-training resumes to the very same weights."""
+    nn = pytest.importorskip("minigrad.nn")
+    if not hasattr(nn, "Linear"):
+        pytest.skip("nn.Linear not available yet")
+    from minigrad.nn import init, utils
+
+    def build():
+        mg.manual_seed(0)
+        model = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 1))
+        for layer in (model[0], model[2]):
+            init.variance_scaling_(layer.weight, mode="fan_avg", distribution="truncated_normal")
+            init.zeros_(layer.bias)
+        return model, optim.Adam(model.parameters(), lr=1e-2)
+
+    rng = np.random.default_rng(1)
+    x, y = mg.tensor(rng.normal(size=(32, 6))), mg.tensor(rng.normal(size=(32, 1)))
+
+    def train(model, opt, steps):
+        for _ in range(steps):
+            opt.zero_grad()
+            loss = ((model(x) - y) ** 2).mean()
+            loss.backward()
+            utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+        return loss.item()
+
+    model, opt = build()
+    first_loss = train(model, opt, 5)
+    mg.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": 5}, tmp_path / "ckpt")
+    final_loss = train(model, opt, 10)
+    assert final_loss < first_loss
+
+    resumed, resumed_opt = build()  # fresh weights and an empty optimizer state
+    checkpoint = mg.load(tmp_path / "ckpt")
+    resumed.load_state_dict(checkpoint["model"])
+    resumed_opt.load_state_dict(checkpoint["optimizer"])
+    assert checkpoint["epoch"] == 5
+    train(resumed, resumed_opt, 10)
+    for (name, a), (_, b) in zip(model.state_dict().items(), resumed.state_dict().items()):
+        np.testing.assert_array_equal(a.data, b.data, err_msg=name)
