@@ -29,8 +29,8 @@ import numpy as np
 
 from ... import creation
 from ...ops import recurrent as ops
+from ...ops.dropout import Dropout
 from ...ops.shape import cat, stack
-from ...random import get_rng
 from ...tensor import Tensor
 from .. import init
 from ..parameter import Parameter
@@ -41,14 +41,6 @@ _GATES = {"RNN_TANH": 1, "LSTM": 4, "GRU": 3}
 
 def _as_tensor(value) -> Tensor:
     return value if isinstance(value, Tensor) else Tensor(value)
-
-
-def _dropout(x: Tensor, p: float) -> Tensor:
-    """Inverted dropout between layers: zero each element with probability p, scale the rest by 1/(1-p)."""
-    if p >= 1:
-        return x * Tensor._wrap(np.zeros(x.shape, x.dtype))
-    keep = (get_rng().random(x.shape) >= p).astype(x.dtype) / np.asarray(1 - p, x.dtype)
-    return x * Tensor._wrap(keep)
 
 
 def _shape(t) -> tuple:
@@ -216,7 +208,7 @@ class RNNBase(Module):
         finals = [[] for _ in initial]  # per state kind: one [B, H] per layer and direction
         for layer in range(self.num_layers):
             if layer > 0 and self.training and self.dropout > 0:
-                x = _dropout(x, self.dropout)
+                x = Dropout.apply(x, self.dropout)  # between layers, training only
             outputs = []
             for direction in range(directions):
                 k = layer * directions + direction
