@@ -187,8 +187,8 @@ def load(path):
         raise CheckpointError(f"{path}: corrupt minigrad checkpoint: {exc}") from None
     except zipfile.BadZipFile as exc:
         if "not a zip file" in str(exc):  # the directory at the end of every zip is missing
-            raise CheckpointError(f"{path}: truncated or damaged minigrad checkpoint: the zip directory at its end "
-                                  "is missing (cut short by an interrupted copy or download?)") from None
+            raise CheckpointError(f"{path}: truncated or damaged minigrad checkpoint: the zip directory "
+                                  "at its end is missing (cut short by an interrupted copy or download?)") from None
         raise CheckpointError(f"{path}: corrupt minigrad checkpoint ({exc})") from None
     except (zipfile.LargeZipFile, EOFError, UnicodeDecodeError, RecursionError,
             ValueError, KeyError) as exc:  # JSONDecodeError is a ValueError

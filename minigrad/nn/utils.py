@@ -108,7 +108,8 @@ def vector_to_parameters(vec: Tensor, parameters) -> None:
     tensors = _tensors(parameters)
     needed = sum(p.data.size for p in tensors)
     if needed != data.size:
-        raise ValueError(f"vector_to_parameters: the parameters hold {needed} elements but vec has {data.size}")
+        raise ValueError(f"vector_to_parameters: the parameters hold {needed} elements but vec has "
+                         f"{data.size}")
     offset = 0
     for p in tensors:
         p.data[...] = data[offset:offset + p.data.size].reshape(p.shape)

@@ -11,14 +11,13 @@ from .optimizer import Optimizer
 class Adam(Optimizer):
     r"""Adam (Kingma & Ba, 2015), as ``torch.optim.Adam``. Per step t (g = dE/dW):
 
-        g ← g + weight_decay · W                      (L2; AdamW instead does W ← W·(1 − lr·weight_decay))
+        g ← g + weight_decay · W                      (L2; AdamW: W ← W·(1 − lr·weight_decay) instead)
         m ← β1 · m + (1 − β1) · g                     (first moment)
         v ← β2 · v + (1 − β2) · g²                    (second moment)
         v̂max ← max(v̂max, v)                           (amsgrad only; then used in place of v)
         W ← W − lr / (1 − β1^t) · m / (√v / √(1 − β2^t) + eps)
 
-    With β1 = 0, β2 → 1 and no eps this is a sign-like step; the bias corrections undo the
-    zero start of m and v.
+    m and v start at zero; the bias corrections 1 − β^t undo that start's pull towards zero.
     """
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple = (0.9, 0.999), eps: float = 1e-8,

@@ -11,8 +11,8 @@ class RMSprop(Optimizer):
 
         g ← g + weight_decay · W
         v ← α · v + (1 − α) · g²
-        ḡ ← α · ḡ + (1 − α) · g,   v ← v − ḡ²     (centered only: the variance, not the raw mean square)
-        d ← √v + eps
+        ḡ ← α · ḡ + (1 − α) · g                    (centered only)
+        d ← √(v − ḡ²) + eps if centered (a variance), else √v + eps
         b ← momentum · b + g / d,  W ← W − lr · b  (momentum > 0)
         W ← W − lr · g / d                          (otherwise)
     """

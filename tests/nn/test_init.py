@@ -38,7 +38,8 @@ def test_variance_scaling_fan_avg_truncated_normal_is_tf_corrected():
     assert np.mean(np.abs(values) > 2 * stddev * (1 - 1e-6)) < 1e-4
     # ... and the tails right inside them are populated as a truncated normal's are
     near_edge = np.mean(np.abs(values) > 1.9 * stddev)
-    expected = 2 * (0.5 * math.erfc(1.9 / math.sqrt(2)) - 0.5 * math.erfc(2 / math.sqrt(2))) / math.erf(2 / math.sqrt(2))
+    tail = lambda z: 0.5 * math.erfc(z / math.sqrt(2))  # noqa: E731  P(Z > z)
+    expected = 2 * (tail(1.9) - tail(2.0)) / math.erf(2 / math.sqrt(2))
     assert near_edge == pytest.approx(expected, rel=0.1)
 
 
