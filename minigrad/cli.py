@@ -19,6 +19,7 @@ import os
 import sys
 import time
 import traceback
+import unicodedata
 
 from .course import Result, find_example, list_examples, run_example
 
@@ -98,16 +99,34 @@ def _close_figures() -> None:
         sys.modules["matplotlib.pyplot"].close("all")
 
 
-def format_table(rows: list[dict], summary_width: int = 48) -> str:
-    """The results as aligned text (pandas' to_string)."""
-    import pandas as pd
+def _display_width(text: str) -> int:
+    """Terminal columns: East Asian wide characters (Korean, for one) take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
-    frame = pd.DataFrame(rows, columns=COLUMNS)
-    frame["what it shows"] = frame["what it shows"].map(lambda s: _shorten(s, summary_width))
-    frame["value"] = frame["value"].map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v))
-                                        else f"{v:.4g}")
-    frame["seconds"] = frame["seconds"].map(lambda s: f"{s:.1f}")
-    return frame.to_string(index=False, justify="left")
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    fill = " " * (width - _display_width(text))
+    return fill + text if right else text + fill
+
+
+def format_table(rows: list[dict], summary_width: int = 48) -> str:
+    """The results as aligned text: a header, a rule, one line per example (numbers right-aligned)."""
+    def cell(row: dict, column: str) -> str:
+        value = row.get(column, "")
+        if column == "value":
+            return "" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.4g}"
+        if column == "seconds":
+            return f"{value:.1f}"
+        return _shorten(value, summary_width if column == "what it shows" else 60)
+
+    cells = [[cell(row, column) for column in COLUMNS] for row in rows]
+    widths = [max([_display_width(column)] + [_display_width(line[i]) for line in cells])
+              for i, column in enumerate(COLUMNS)]
+    right = [column in ("value", "seconds") for column in COLUMNS]
+    lines = ["  ".join(_pad(c, w, r) for c, w, r in zip(COLUMNS, widths, right)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(_pad(c, w, r) for c, w, r in zip(line, widths, right)).rstrip() for line in cells]
+    return "\n".join(lines)
 
 
 def _select(only: str | None) -> list[tuple[str, str, str]]:
