@@ -374,3 +374,7 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100, reductio
 
 # ================================================================ conv / pool / rnn ==============
 # (appended by the authors of minigrad/nn/modules/conv.py, pooling.py and rnn.py)
+
+# recurrent (rnn.py): a whole sequence as one graph node per layer and direction, and single cells
+from ..ops.recurrent import (StepRecord, gru_cell, gru_sequence, lstm_cell, lstm_sequence,  # noqa: E402,F401
+                             rnn_cell, rnn_sequence)

@@ -23,8 +23,15 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
     return grad.sum(axis=axes, keepdims=False).reshape(shape) if axes else grad.reshape(shape)
 
 
+def _scalar(x):
+    """A NumPy scalar (np.float64 from np.sqrt, np.pi * 2, ...) as the Python scalar it stands
+    for: under NumPy 2 an np.float64 would otherwise widen a float32 tensor."""
+    return x.item() if isinstance(x, np.generic) else x
+
+
 def _promote(a, b):
     """Apply the module's dtype rule to two operands (arrays or Python scalars)."""
+    a, b = _scalar(a), _scalar(b)
     a_array, b_array = isinstance(a, np.ndarray), isinstance(b, np.ndarray)
     if a_array and b_array:
         ka, kb = a.dtype.kind, b.dtype.kind
@@ -306,7 +313,7 @@ class Clamp(Function):
 def clamp(x, min=None, max=None):
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
-    return Clamp.apply(x, min, max)
+    return Clamp.apply(x, _scalar(min), _scalar(max))
 
 
 class Cast(Function):
