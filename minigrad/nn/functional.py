@@ -175,7 +175,7 @@ def prelu(input, weight: Tensor) -> Tensor:
 
 
 def elu(input, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    return _act.ELU.apply(_tensor(input), float(alpha))
+    return _act.ELU.apply(_tensor(input), float(alpha), 1.0)
 
 
 def selu(input, inplace: bool = False) -> Tensor:

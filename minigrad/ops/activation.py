@@ -163,7 +163,7 @@ class ELU(Function):
     SELU is scale · ELU(x) with fixed α and scale."""
 
     @staticmethod
-    def forward(ctx, a, alpha, scale=1.0):
+    def forward(ctx, a, alpha, scale):
         positive = a > 0
         # expm1 of min(x, 0): the unused branch never sees exp(1000)
         negative_part = a.dtype.type(alpha) * np.expm1(np.minimum(a, 0))

@@ -83,7 +83,7 @@ class BCELoss(Function):
     """ℓ = −w[y·log p + (1 − y)·log(1 − p)], each log clamped at −100 (as PyTorch), so p = 0 or 1
     gives a finite loss.  ∂ℓ/∂p = w(p − y) / max(p(1 − p), 1e-12);  ∂ℓ/∂y = w[log(1 − p) − log p]."""
 
-    EPSILON = 1e-12
+    EPSILON = float(np.float32(1e-12))  # PyTorch's constant is a C float, also for double inputs
 
     @staticmethod
     def forward(ctx, p, y, weight, reduction):

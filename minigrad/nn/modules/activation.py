@@ -8,7 +8,7 @@ from __future__ import annotations
 from ... import creation
 from .. import functional as F
 from ..parameter import Parameter
-from .module import Module
+from .module import Module, check_device
 
 
 class BinaryStep(Module):
@@ -80,8 +80,9 @@ class PReLU(Module):
     """f(x) = x for x > 0, else α·x with α learned: one shared α (``num_parameters=1``) or one per
     channel of dim 1 (``num_parameters`` = the number of channels), each starting at ``init``."""
 
-    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype=None) -> None:
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None, dtype=None) -> None:
         super().__init__()
+        check_device(device)
         self.num_parameters, self.init = int(num_parameters), init
         self.weight = Parameter(creation.full((self.num_parameters,), float(init), dtype=dtype))
 

@@ -7,7 +7,7 @@ from ... import creation
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
-from .module import Module
+from .module import Module, check_device
 
 
 class _BatchNorm(Module):
@@ -18,21 +18,22 @@ class _BatchNorm(Module):
     follow running = (1 − momentum)·running + momentum·batch with the batch's unbiased
     variance; ``momentum=None`` gives the cumulative average over all batches seen.  With
     ``track_running_stats=False`` there are no buffers and batch statistics are always used.
+    ``bias=False`` (keyword, as in PyTorch 2.13) keeps the learned scale but drops the shift.
     """
 
     expected_dims: tuple = ()
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
-                 affine: bool = True, track_running_stats: bool = True, dtype=None) -> None:
+                 affine: bool = True, track_running_stats: bool = True, device=None, dtype=None, *,
+                 bias: bool = True) -> None:
         super().__init__()
+        check_device(device)
         self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        if affine:
-            self.weight = Parameter(creation.ones(self.num_features, dtype=dtype))
-            self.bias = Parameter(creation.zeros(self.num_features, dtype=dtype))
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        self.register_parameter("weight", Parameter(creation.ones(self.num_features, dtype=dtype))
+                                if affine else None)
+        self.register_parameter("bias", Parameter(creation.zeros(self.num_features, dtype=dtype))
+                                if affine and bias else None)
         if track_running_stats:
             self.register_buffer("running_mean", creation.zeros(self.num_features, dtype=dtype))
             self.register_buffer("running_var", creation.ones(self.num_features, dtype=dtype))
@@ -49,8 +50,9 @@ class _BatchNorm(Module):
 
     def reset_parameters(self) -> None:
         self.reset_running_stats()
-        if self.affine:
+        if self.weight is not None:
             init.ones_(self.weight)
+        if self.bias is not None:
             init.zeros_(self.bias)
 
     def forward(self, input):
@@ -72,7 +74,7 @@ class _BatchNorm(Module):
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"track_running_stats={self.track_running_stats}")
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):

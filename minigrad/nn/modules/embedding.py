@@ -6,16 +6,17 @@ from ...autograd.grad_mode import no_grad
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
-from .module import Module
+from .module import Module, check_device
 
 
 class Embedding(Module):
     """``weight`` [num_embeddings, embedding_dim] ~ N(0, 1); ``embedding(ids)`` has shape
     ids.shape + (embedding_dim,).  The ``padding_idx`` row starts at zero and gets no gradient."""
 
-    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
-                 _weight=None, dtype=None) -> None:
+    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None, *,
+                 _weight=None, _freeze: bool = False, device=None, dtype=None) -> None:
         super().__init__()
+        check_device(device)
         self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
         if padding_idx is not None:
             if not -self.num_embeddings <= padding_idx < self.num_embeddings:
@@ -30,7 +31,7 @@ class Embedding(Module):
             if tuple(_weight.shape) != (self.num_embeddings, self.embedding_dim):
                 raise ValueError(f"Embedding: weight of shape {tuple(_weight.shape)} does not match "
                                  f"({self.num_embeddings}, {self.embedding_dim})")
-            self.weight = Parameter(_weight)
+            self.weight = Parameter(_weight, requires_grad=not _freeze)
 
     def reset_parameters(self) -> None:
         init.normal_(self.weight)
@@ -45,9 +46,7 @@ class Embedding(Module):
         if embeddings.ndim != 2:
             raise ValueError(f"Embedding.from_pretrained: embeddings must be 2-D, got shape {embeddings.shape}")
         rows, cols = embeddings.shape
-        module = cls(rows, cols, padding_idx=padding_idx, _weight=embeddings)
-        module.weight.requires_grad_(not freeze)
-        return module
+        return cls(rows, cols, padding_idx=padding_idx, _weight=embeddings, _freeze=freeze)
 
     def forward(self, input):
         return F.embedding(input, self.weight, self.padding_idx)

@@ -7,7 +7,7 @@ from ... import creation
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
-from .module import Module
+from .module import Module, check_device
 
 
 class Identity(Module):
@@ -27,8 +27,10 @@ class Linear(Module):
     b ~ U(−1/√in, 1/√in).
     """
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype=None) -> None:
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None,
+                 dtype=None) -> None:
         super().__init__()
+        check_device(device)
         self.in_features, self.out_features = int(in_features), int(out_features)
         self.weight = Parameter(creation.empty(self.out_features, self.in_features, dtype=dtype))
         if bias:

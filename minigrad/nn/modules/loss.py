@@ -11,7 +11,7 @@ from .module import Module
 
 
 def _as_buffer(value):
-    return None if value is None or isinstance(value, Tensor) else Tensor(value)
+    return value if value is None or isinstance(value, Tensor) else Tensor(value)
 
 
 class _Loss(Module):

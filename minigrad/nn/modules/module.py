@@ -19,6 +19,12 @@ from ..parameter import Parameter
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
+def check_device(device) -> None:
+    """Layers take PyTorch's ``device=`` argument; minigrad runs on the CPU only."""
+    if device is not None and str(device) != "cpu":
+        raise ValueError(f"minigrad runs on the CPU only; got device={device!r}")
+
+
 def _add_indent(text: str, spaces: int) -> str:
     lines = text.split("\n")
     if len(lines) == 1:
