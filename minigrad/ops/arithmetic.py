@@ -2,7 +2,8 @@
 
 dtype rule for two operands: float64 with float32 gives float64; an integer or bool tensor
 meets a float one by taking the float's dtype; an integer tensor with a Python float gives
-float32 (the default float).  Python scalars never widen a float tensor.
+float32 (the default float).  Python scalars never widen a float tensor.  True division,
+exp, log and sqrt of integer tensors give float32, as PyTorch.
 Gradients of broadcast operands are summed back to each operand's shape (``unbroadcast``).
 """
 from __future__ import annotations
@@ -44,6 +45,14 @@ def _promote(a, b):
     elif b_array and b.dtype.kind != "f" and isinstance(a, float):
         b = b.astype(DEFAULT_FLOAT)
     return a, b
+
+
+def as_float(x):
+    """Integer or bool data as the default float: what PyTorch's true division, exp, log, sqrt
+    and friends give for integer tensors (NumPy would give float64)."""
+    if isinstance(x, np.ndarray) and x.dtype.kind != "f":
+        return x.astype(DEFAULT_FLOAT)
+    return x
 
 
 def _shape_of(x) -> tuple:
@@ -119,7 +128,9 @@ class Mul(_Binary):
 
 
 class Div(_Binary):
-    compute = staticmethod(np.divide)
+    @staticmethod
+    def compute(a, b):  # true division: integer operands give the default float
+        return np.divide(as_float(a), as_float(b))
 
     @staticmethod
     def forward(ctx, a, b):
@@ -242,7 +253,7 @@ class Neg(Function):
 class Exp(Function):
     @staticmethod
     def forward(ctx, a):
-        out = np.exp(a)
+        out = np.exp(as_float(a))
         ctx.save_for_backward(out)
         return out
 
@@ -256,7 +267,7 @@ class Log(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return np.log(a)
+        return np.log(as_float(a))
 
     @staticmethod
     def backward(ctx, grad):
@@ -267,7 +278,7 @@ class Log(Function):
 class Sqrt(Function):
     @staticmethod
     def forward(ctx, a):
-        out = np.sqrt(a)
+        out = np.sqrt(as_float(a))
         ctx.save_for_backward(out)
         return out
 
