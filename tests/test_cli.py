@@ -79,6 +79,9 @@ def test_python_dash_m(tmp_path):
     done = subprocess.run([sys.executable, "-m", "minigrad", "list"], capture_output=True, text=True,
                           cwd=tmp_path, timeout=120)
     assert done.returncode == 0 and "00_demo" in done.stdout
-    usage = subprocess.run([sys.executable, "-m", "minigrad"], capture_output=True, text=True, cwd=tmp_path,
-                           timeout=120)
-    assert usage.returncode == 2 and "usage: minigrad" in usage.stderr
+
+
+def test_no_command_prints_usage(capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main([])
+    assert info.value.code == 2 and "usage: minigrad" in capsys.readouterr().err
