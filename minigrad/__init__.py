@@ -9,6 +9,7 @@ from .functions import *  # noqa: F401,F403  (the ops as mg. functions)
 from .io import load, save
 from .random import manual_seed
 from .tensor import Tensor
+from . import data
 
 float = float32  # noqa: A001  (as torch.float)
 
