@@ -1,0 +1,393 @@
+"""Recurrent kernels in Cython: fused gate loops, per-step BLAS matmuls, no GIL for a whole sequence.
+
+Twins of reference/recurrent.py (same names, signatures and equations).  Each kernel is a
+`cdef ... nogil` core over raw row-major pointers behind a thin `def` wrapper over typed
+memoryviews (`floating`: float32 or float64; inputs `const`, so read-only arrays are accepted).
+The matmuls are scipy's BLAS (sgemm/dgemm via scipy.linalg.cython_blas, callable without the
+GIL).  The gate math is evaluated in double, also for float32 arrays, with an exp written out
+(below) instead of libm's scalar exp/tanh, which cost 5-50 ns an element here.
+"""
+from cython cimport floating
+from libc.math cimport copysign, fabs, floor
+from libc.stdint cimport int64_t, uint64_t
+from libc.string cimport memcpy, memset
+from scipy.linalg.cython_blas cimport dgemm, sgemm
+
+import numpy as np
+
+
+# ----------------------------------------------------------------------------- scalar math
+
+cdef inline double _pow2(double k) noexcept nogil:
+    """2**k for an integer-valued -1022 <= k <= 1023, built from its bits (ldexp is a call)."""
+    cdef uint64_t bits = <uint64_t>(<int64_t>k + 1023) << 52
+    cdef double d
+    memcpy(&d, &bits, 8)
+    return d
+
+
+cdef inline double _expm1_parts(double x, double *scale) noexcept nogil:
+    """expm1(r), setting scale = 2**k, with exp(x) = scale * (1 + expm1(r)); for x <= 0 (NaN gives NaN)."""
+    cdef double ln2_hi = 6.93147180369123816490e-01  # ln 2 in two parts: k * ln2_hi is exact
+    cdef double ln2_lo = 1.90821492927058770002e-10
+    cdef double k, r, half
+    if x < -745.2:  # exp underflows to 0 below; also keeps -inf out of the polynomial
+        x = -745.2
+    k = floor(x * 1.4426950408889634 + 0.5)
+    if not k >= -1075.0:  # NaN: any valid k, r stays NaN
+        k = -1075.0
+    r = (x - k * ln2_hi) - k * ln2_lo  # |r| <= ln(2) / 2
+    half = floor(k * 0.5)  # two normal halves: their product is exact, also when it is subnormal
+    scale[0] = _pow2(half) * _pow2(k - half)
+    # Taylor series of expm1 to r**13: truncation below 1e-17 relative on |r| <= 0.347
+    return r * (1.0 + r * (1.0 / 2 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120 + r * (1.0 / 720 + r * (
+        1.0 / 5040 + r * (1.0 / 40320 + r * (1.0 / 362880 + r * (1.0 / 3628800 + r * (
+            1.0 / 39916800 + r * (1.0 / 479001600 + r * (1.0 / 6227020800.0)))))))))))))
+
+
+cdef inline double _sigmoid(double x) noexcept nogil:
+    """1 / (1 + exp(-x)) without overflow: exp only ever sees -|x|."""
+    cdef double scale, e, s
+    e = _expm1_parts(-fabs(x), &scale)
+    e = scale + scale * e
+    s = 1.0 / (1.0 + e)
+    return s if x >= 0 else e * s  # e / (1 + e) for x < 0
+
+
+cdef inline double _tanh(double x) noexcept nogil:
+    """tanh(x) = -expm1(-2|x|) / (2 + expm1(-2|x|)) with the sign of x; exact near 0."""
+    cdef double scale, em
+    em = _expm1_parts(-2.0 * fabs(x), &scale)
+    em = scale * em + (scale - 1.0)
+    return copysign(-em / (2.0 + em), x)
+
+
+cdef inline void _gemm(bint trans_a, bint trans_b, int m, int n, int k, floating alpha,
+                       const floating *a, int lda, const floating *b, int ldb,
+                       floating beta, floating *c, int ldc) noexcept nogil:
+    """Row-major c[m, n] = alpha * op(a) @ op(b) + beta * c, as the column-major c^T = op(b)^T op(a)^T.
+
+    lda, ldb, ldc are the row lengths of a, b, c as stored.
+    """
+    cdef char ta = b'T' if trans_a else b'N'
+    cdef char tb = b'T' if trans_b else b'N'
+    if floating is float:
+        sgemm(&tb, &ta, &n, &m, &k, &alpha, <float *>b, &ldb, <float *>a, &lda, &beta, c, &ldc)
+    else:
+        dgemm(&tb, &ta, &n, &m, &k, &alpha, <double *>b, &ldb, <double *>a, &lda, &beta, c, &ldc)
+
+
+cdef inline bint _cut_before(Py_ssize_t t, Py_ssize_t bptt_chunk) noexcept nogil:
+    """True if truncated BPTT stops the gradient flowing from step t into step t - 1."""
+    return bptt_chunk > 0 and t > 0 and t % bptt_chunk == 0
+
+
+cdef void _grad_w_hh(Py_ssize_t T, Py_ssize_t B, Py_ssize_t G, Py_ssize_t H, const floating *grad_pre,
+                     const floating *h0, const floating *hs, floating *grad_w_hh) noexcept nogil:
+    """grad_w_hh = sum_t grad_pre[t].T @ h_{t-1} (h_{-1} = h0), as two matmuls, not T."""
+    _gemm(True, False, G, H, B, 1, grad_pre, G, h0, H, 0, grad_w_hh, H)
+    if T > 1:
+        _gemm(True, False, G, H, (T - 1) * B, 1, grad_pre + B * G, G, hs, H, 1, grad_w_hh, H)
+
+
+# ----------------------------------------------------------------------------- cell cores
+# Row-major pointers; B rows of H hidden units (gates: B rows of 4H or 3H).  The loops run one
+# gate block at a time, so each loop body stays small.
+
+cdef void _rnn_forward(Py_ssize_t n, const floating *pre, floating *h) noexcept nogil:
+    cdef Py_ssize_t j
+    for j in range(n):
+        h[j] = <floating>_tanh(pre[j])
+
+
+cdef void _rnn_backward(Py_ssize_t n, const floating *grad_h, const floating *h, floating *grad_pre) noexcept nogil:
+    cdef Py_ssize_t j
+    for j in range(n):
+        grad_pre[j] = grad_h[j] * (1 - h[j] * h[j])
+
+
+cdef void _lstm_forward(Py_ssize_t B, Py_ssize_t H, const floating *gates, const floating *c_prev,
+                        floating *h, floating *c, floating *act) noexcept nogil:
+    """gates may be act itself (the sequence kernel activates in place)."""
+    cdef Py_ssize_t b, j
+    for b in range(B):
+        for j in range(2 * H):          # i, f
+            act[j] = <floating>_sigmoid(gates[j])
+        for j in range(2 * H, 3 * H):   # g
+            act[j] = <floating>_tanh(gates[j])
+        for j in range(3 * H, 4 * H):   # o
+            act[j] = <floating>_sigmoid(gates[j])
+        for j in range(H):
+            c[j] = act[H + j] * c_prev[j] + act[j] * act[2 * H + j]
+            h[j] = act[3 * H + j] * <floating>_tanh(c[j])
+        gates += 4 * H
+        act += 4 * H
+        c_prev += H
+        c += H
+        h += H
+
+
+cdef void _lstm_backward(Py_ssize_t B, Py_ssize_t H, const floating *grad_h, const floating *grad_c,
+                         const floating *act, const floating *c_prev, const floating *c,
+                         floating *grad_gates, floating *grad_c_prev) noexcept nogil:
+    cdef Py_ssize_t b, j
+    cdef floating i, f, g, o, tanh_c, dc
+    for b in range(B):
+        for j in range(H):
+            i = act[j]
+            f = act[H + j]
+            g = act[2 * H + j]
+            o = act[3 * H + j]
+            tanh_c = <floating>_tanh(c[j])  # recomputed, not stored
+            dc = grad_c[j] + grad_h[j] * o * (1 - tanh_c * tanh_c)
+            grad_gates[j] = dc * g * i * (1 - i)
+            grad_gates[H + j] = dc * c_prev[j] * f * (1 - f)
+            grad_gates[2 * H + j] = dc * i * (1 - g * g)
+            grad_gates[3 * H + j] = grad_h[j] * tanh_c * o * (1 - o)
+            grad_c_prev[j] = dc * f
+        grad_h += H
+        grad_c += H
+        act += 4 * H
+        c_prev += H
+        c += H
+        grad_gates += 4 * H
+        grad_c_prev += H
+
+
+cdef void _gru_forward(Py_ssize_t B, Py_ssize_t H, const floating *gi, const floating *gh,
+                       const floating *h_prev, floating *h, floating *ws) noexcept nogil:
+    cdef Py_ssize_t b, j
+    cdef floating z
+    for b in range(B):
+        for j in range(2 * H):  # r, z
+            ws[j] = <floating>_sigmoid(gi[j] + gh[j])
+        for j in range(H):
+            ws[3 * H + j] = gh[2 * H + j]
+            ws[2 * H + j] = <floating>_tanh(gi[2 * H + j] + ws[j] * gh[2 * H + j])
+            z = ws[H + j]
+            h[j] = (1 - z) * ws[2 * H + j] + z * h_prev[j]
+        gi += 3 * H
+        gh += 3 * H
+        h_prev += H
+        h += H
+        ws += 4 * H
+
+
+cdef void _gru_backward(Py_ssize_t B, Py_ssize_t H, const floating *grad_h, const floating *ws,
+                        const floating *h_prev, floating *grad_gi, floating *grad_gh,
+                        floating *grad_h_prev) noexcept nogil:
+    cdef Py_ssize_t b, j
+    cdef floating r, z, n, grad_n, grad_r, grad_z
+    for b in range(B):
+        for j in range(H):
+            r = ws[j]
+            z = ws[H + j]
+            n = ws[2 * H + j]
+            grad_n = grad_h[j] * (1 - z) * (1 - n * n)
+            grad_r = grad_n * ws[3 * H + j] * r * (1 - r)
+            grad_z = grad_h[j] * (h_prev[j] - n) * z * (1 - z)
+            grad_gi[j] = grad_r
+            grad_gi[H + j] = grad_z
+            grad_gi[2 * H + j] = grad_n
+            grad_gh[j] = grad_r
+            grad_gh[H + j] = grad_z
+            grad_gh[2 * H + j] = grad_n * r
+            grad_h_prev[j] = grad_h[j] * z
+        grad_h += H
+        ws += 4 * H
+        h_prev += H
+        grad_gi += 3 * H
+        grad_gh += 3 * H
+        grad_h_prev += H
+
+
+# ----------------------------------------------------------------------------- cells
+
+def rnn_cell_forward(const floating[:, ::1] pre, floating[:, ::1] h_out):
+    """h = tanh(pre)"""
+    with nogil:
+        _rnn_forward(h_out.shape[0] * h_out.shape[1], &pre[0, 0], &h_out[0, 0])
+
+
+def rnn_cell_backward(const floating[:, ::1] grad_h, const floating[:, ::1] h, floating[:, ::1] grad_pre):
+    """grad_pre = grad_h * (1 - h^2)"""
+    with nogil:
+        _rnn_backward(h.shape[0] * h.shape[1], &grad_h[0, 0], &h[0, 0], &grad_pre[0, 0])
+
+
+def lstm_cell_forward(const floating[:, ::1] gates, const floating[:, ::1] c_prev, floating[:, ::1] h_out,
+                      floating[:, ::1] c_out, floating[:, ::1] workspace):
+    """i, f, o = sigmoid, g = tanh of gates; c = f*c_prev + i*g; h = o*tanh(c); workspace = i, f, g, o."""
+    with nogil:
+        _lstm_forward(c_prev.shape[0], c_prev.shape[1], &gates[0, 0], &c_prev[0, 0],
+                      &h_out[0, 0], &c_out[0, 0], &workspace[0, 0])
+
+
+def lstm_cell_backward(const floating[:, ::1] grad_h, const floating[:, ::1] grad_c,
+                       const floating[:, ::1] workspace, const floating[:, ::1] c_prev, const floating[:, ::1] c,
+                       floating[:, ::1] grad_gates, floating[:, ::1] grad_c_prev):
+    """Gradients of the gate pre-activations and of c_prev; tanh(c) is recomputed, not stored."""
+    with nogil:
+        _lstm_backward(c.shape[0], c.shape[1], &grad_h[0, 0], &grad_c[0, 0], &workspace[0, 0],
+                       &c_prev[0, 0], &c[0, 0], &grad_gates[0, 0], &grad_c_prev[0, 0])
+
+
+def gru_cell_forward(const floating[:, ::1] gi, const floating[:, ::1] gh, const floating[:, ::1] h_prev,
+                     floating[:, ::1] h_out, floating[:, ::1] workspace):
+    """r, z = sigmoid(gi + gh); n = tanh(gi_n + r*gh_n); h = (1-z)*n + z*h_prev; workspace = r, z, n, gh_n."""
+    with nogil:
+        _gru_forward(h_prev.shape[0], h_prev.shape[1], &gi[0, 0], &gh[0, 0], &h_prev[0, 0],
+                     &h_out[0, 0], &workspace[0, 0])
+
+
+def gru_cell_backward(const floating[:, ::1] grad_h, const floating[:, ::1] workspace,
+                      const floating[:, ::1] h_prev, floating[:, ::1] grad_gi, floating[:, ::1] grad_gh,
+                      floating[:, ::1] grad_h_prev):
+    """Gradients of gi, gh and the direct path to h_prev (grad_h * z); the caller adds grad_gh @ w_hh."""
+    with nogil:
+        _gru_backward(h_prev.shape[0], h_prev.shape[1], &grad_h[0, 0], &workspace[0, 0], &h_prev[0, 0],
+                      &grad_gi[0, 0], &grad_gh[0, 0], &grad_h_prev[0, 0])
+
+
+# ----------------------------------------------------------------------------- sequences: tanh RNN
+
+def rnn_sequence_forward(const floating[:, :, ::1] xproj, const floating[:, ::1] w_hh,
+                         const floating[:, ::1] h0, floating[:, :, ::1] hs):
+    """h_t = tanh(xproj_t + h_{t-1} @ w_hh.T) for t = 0..T-1."""
+    cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], t
+    cdef floating *pre
+    with nogil:
+        for t in range(T):
+            pre = &hs[t, 0, 0]  # the pre-activation is built in place: xproj_t, += h @ w_hh.T, tanh
+            memcpy(pre, &xproj[t, 0, 0], B * H * sizeof(floating))
+            _gemm(False, True, B, H, H, 1, &h0[0, 0] if t == 0 else <const floating *>&hs[t - 1, 0, 0], H,
+                  &w_hh[0, 0], H, 1, pre, H)
+            _rnn_forward(B * H, pre, pre)
+
+
+def rnn_sequence_backward(const floating[:, :, ::1] grad_hs, const floating[:, ::1] w_hh,
+                          const floating[:, ::1] h0, const floating[:, :, ::1] hs,
+                          floating[:, :, ::1] grad_xproj, floating[:, ::1] grad_w_hh, floating[:, ::1] grad_h0,
+                          floating[:, :, ::1] grad_h_steps, Py_ssize_t bptt_chunk):
+    """Backpropagation through time; grad_xproj[t] is the gradient of step t's pre-activation."""
+    cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], t
+    with nogil:
+        memcpy(&grad_h_steps[T - 1, 0, 0], &grad_hs[T - 1, 0, 0], B * H * sizeof(floating))
+        for t in range(T - 1, -1, -1):
+            # grad_h_steps[t] is complete here: its own output plus what step t + 1 sent back
+            _rnn_backward(B * H, &grad_h_steps[t, 0, 0], &hs[t, 0, 0], &grad_xproj[t, 0, 0])
+            if t == 0:
+                _gemm(False, False, B, H, H, 1, &grad_xproj[0, 0, 0], H, &w_hh[0, 0], H, 0, &grad_h0[0, 0], H)
+            else:
+                memcpy(&grad_h_steps[t - 1, 0, 0], &grad_hs[t - 1, 0, 0], B * H * sizeof(floating))
+                if not _cut_before(t, bptt_chunk):
+                    _gemm(False, False, B, H, H, 1, &grad_xproj[t, 0, 0], H, &w_hh[0, 0], H,
+                          1, &grad_h_steps[t - 1, 0, 0], H)
+        _grad_w_hh(T, B, H, H, &grad_xproj[0, 0, 0], &h0[0, 0], &hs[0, 0, 0], &grad_w_hh[0, 0])
+
+
+# ----------------------------------------------------------------------------- sequences: LSTM
+
+def lstm_sequence_forward(const floating[:, :, ::1] xproj, const floating[:, ::1] w_hh,
+                          const floating[:, ::1] h0, const floating[:, ::1] c0,
+                          floating[:, :, ::1] hs, floating[:, :, ::1] cs, floating[:, :, ::1] gates):
+    """Per step: pre = xproj_t + h_{t-1} @ w_hh.T, then the LSTM cell; gates[t] = activated i, f, g, o."""
+    cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], t
+    cdef floating *pre
+    with nogil:
+        for t in range(T):
+            pre = &gates[t, 0, 0]  # pre-activations built in gates[t], then activated in place
+            memcpy(pre, &xproj[t, 0, 0], B * 4 * H * sizeof(floating))
+            _gemm(False, True, B, 4 * H, H, 1, &h0[0, 0] if t == 0 else <const floating *>&hs[t - 1, 0, 0], H,
+                  &w_hh[0, 0], H, 1, pre, 4 * H)
+            _lstm_forward(B, H, pre, &c0[0, 0] if t == 0 else <const floating *>&cs[t - 1, 0, 0], &hs[t, 0, 0], &cs[t, 0, 0], pre)
+
+
+def lstm_sequence_backward(const floating[:, :, ::1] grad_hs, const floating[:, ::1] grad_cT,
+                           const floating[:, ::1] w_hh, const floating[:, ::1] h0, const floating[:, ::1] c0,
+                           const floating[:, :, ::1] hs, const floating[:, :, ::1] cs,
+                           const floating[:, :, ::1] gates, floating[:, :, ::1] grad_xproj,
+                           floating[:, ::1] grad_w_hh, floating[:, ::1] grad_h0, floating[:, ::1] grad_c0,
+                           floating[:, :, ::1] grad_h_steps, Py_ssize_t bptt_chunk):
+    """Backpropagation through time for the LSTM; grad_cT is the gradient of c_n."""
+    cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], t
+    cdef floating[:, ::1] grad_c_a = np.array(grad_cT, dtype=np.float32 if floating is float else np.float64)
+    cdef floating[:, ::1] grad_c_b = np.empty_like(grad_c_a)
+    cdef floating *grad_c = &grad_c_a[0, 0]       # dLoss/dc_t arriving from step t + 1 (or c_n)
+    cdef floating *grad_c_prev = &grad_c_b[0, 0]
+    cdef floating *swap
+    with nogil:
+        memcpy(&grad_h_steps[T - 1, 0, 0], &grad_hs[T - 1, 0, 0], B * H * sizeof(floating))
+        for t in range(T - 1, -1, -1):
+            _lstm_backward(B, H, &grad_h_steps[t, 0, 0], grad_c, &gates[t, 0, 0],
+                           &c0[0, 0] if t == 0 else <const floating *>&cs[t - 1, 0, 0], &cs[t, 0, 0],
+                           &grad_xproj[t, 0, 0], &grad_c0[0, 0] if t == 0 else grad_c_prev)
+            if t == 0:
+                _gemm(False, False, B, H, 4 * H, 1, &grad_xproj[0, 0, 0], 4 * H, &w_hh[0, 0], H,
+                      0, &grad_h0[0, 0], H)
+            else:
+                memcpy(&grad_h_steps[t - 1, 0, 0], &grad_hs[t - 1, 0, 0], B * H * sizeof(floating))
+                if _cut_before(t, bptt_chunk):
+                    memset(grad_c, 0, B * H * sizeof(floating))
+                else:
+                    _gemm(False, False, B, H, 4 * H, 1, &grad_xproj[t, 0, 0], 4 * H, &w_hh[0, 0], H,
+                          1, &grad_h_steps[t - 1, 0, 0], H)
+                    swap = grad_c
+                    grad_c = grad_c_prev
+                    grad_c_prev = swap
+        _grad_w_hh(T, B, 4 * H, H, &grad_xproj[0, 0, 0], &h0[0, 0], &hs[0, 0, 0], &grad_w_hh[0, 0])
+
+
+# ----------------------------------------------------------------------------- sequences: GRU
+
+def gru_sequence_forward(const floating[:, :, ::1] xproj, const floating[:, ::1] w_hh,
+                         const floating[::1] b_hh, const floating[:, ::1] h0,
+                         floating[:, :, ::1] hs, floating[:, :, ::1] workspace):
+    """Per step: gh = h_{t-1} @ w_hh.T + b_hh, then the GRU cell with gi = xproj_t."""
+    cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], t, b
+    cdef floating[:, ::1] gh = np.empty((B, 3 * H), dtype=np.float32 if floating is float else np.float64)
+    cdef const floating *h_prev
+    with nogil:
+        for t in range(T):
+            h_prev = &h0[0, 0] if t == 0 else <const floating *>&hs[t - 1, 0, 0]
+            for b in range(B):
+                memcpy(&gh[b, 0], &b_hh[0], 3 * H * sizeof(floating))
+            _gemm(False, True, B, 3 * H, H, 1, h_prev, H, &w_hh[0, 0], H, 1, &gh[0, 0], 3 * H)
+            _gru_forward(B, H, &xproj[t, 0, 0], &gh[0, 0], h_prev, &hs[t, 0, 0], &workspace[t, 0, 0])
+
+
+def gru_sequence_backward(const floating[:, :, ::1] grad_hs, const floating[:, ::1] w_hh,
+                          const floating[::1] b_hh, const floating[:, ::1] h0, const floating[:, :, ::1] hs,
+                          const floating[:, :, ::1] workspace, floating[:, :, ::1] grad_xproj,
+                          floating[:, ::1] grad_w_hh, floating[::1] grad_b_hh, floating[:, ::1] grad_h0,
+                          floating[:, :, ::1] grad_h_steps, Py_ssize_t bptt_chunk):
+    """Backpropagation through time for the GRU (b_hh is not needed: workspace holds gh_n)."""
+    cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], t, j
+    dtype = np.float32 if floating is float else np.float64
+    cdef floating[:, :, ::1] grad_gh = np.empty((T, B, 3 * H), dtype=dtype)  # all steps: one grad_w_hh matmul
+    cdef floating[:, ::1] grad_direct = np.empty((B, H), dtype=dtype)
+    cdef floating *into
+    cdef floating *direct = &grad_direct[0, 0]
+    cdef floating *all_grad_gh = &grad_gh[0, 0, 0]
+    with nogil:
+        memcpy(&grad_h_steps[T - 1, 0, 0], &grad_hs[T - 1, 0, 0], B * H * sizeof(floating))
+        for t in range(T - 1, -1, -1):
+            _gru_backward(B, H, &grad_h_steps[t, 0, 0], &workspace[t, 0, 0],
+                          &h0[0, 0] if t == 0 else <const floating *>&hs[t - 1, 0, 0],
+                          &grad_xproj[t, 0, 0], &grad_gh[t, 0, 0], &grad_direct[0, 0])
+            if t == 0:
+                into = &grad_h0[0, 0]
+                memcpy(into, &grad_direct[0, 0], B * H * sizeof(floating))
+            else:
+                into = &grad_h_steps[t - 1, 0, 0]
+                memcpy(into, &grad_hs[t - 1, 0, 0], B * H * sizeof(floating))
+                if _cut_before(t, bptt_chunk):
+                    continue
+                for j in range(B * H):
+                    into[j] += direct[j]
+            _gemm(False, False, B, H, 3 * H, 1, &grad_gh[t, 0, 0], 3 * H, &w_hh[0, 0], H, 1, into, H)
+        memset(&grad_b_hh[0], 0, 3 * H * sizeof(floating))
+        for t in range(T * B):
+            for j in range(3 * H):
+                grad_b_hh[j] += all_grad_gh[t * 3 * H + j]
+        _grad_w_hh(T, B, 3 * H, H, &grad_gh[0, 0, 0], &h0[0, 0], &hs[0, 0, 0], &grad_w_hh[0, 0])

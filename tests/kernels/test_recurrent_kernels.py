@@ -1,0 +1,239 @@
+"""Recurrent kernels: the reference against PyTorch, cells against sequences and finite
+differences, every backend against the reference, and truncated BPTT."""
+import numpy as np
+import pytest
+
+TOL = {np.float32: dict(rtol=2e-4, atol=2e-5), np.float64: dict(rtol=1e-9, atol=1e-11)}
+N_GATES = {"rnn": 1, "lstm": 4, "gru": 3}
+
+# kernel -> (input names, output names); every signature lists its inputs, then its outputs
+# (then bptt_chunk for the sequence backwards).  "pre" is the cell's gate pre-activation
+# (gh for the GRU cell), "ws" a cell workspace and "wss" the sequence's gates/workspace.
+SIGNATURES = {
+    "rnn_cell_forward": (["pre"], ["h"]),
+    "rnn_cell_backward": (["grad_h", "h"], ["grad_pre"]),
+    "lstm_cell_forward": (["pre", "c_prev"], ["h", "c", "ws"]),
+    "lstm_cell_backward": (["grad_h", "grad_c", "ws", "c_prev", "c"], ["grad_pre", "grad_c_prev"]),
+    "gru_cell_forward": (["gi", "pre", "h_prev"], ["h", "ws"]),
+    "gru_cell_backward": (["grad_h", "ws", "h_prev"], ["grad_gi", "grad_pre", "grad_h_prev"]),
+    "rnn_sequence_forward": (["xproj", "w_hh", "h0"], ["hs"]),
+    "rnn_sequence_backward": (["grad_hs", "w_hh", "h0", "hs"],
+                              ["grad_xproj", "grad_w_hh", "grad_h0", "grad_h_steps"]),
+    "lstm_sequence_forward": (["xproj", "w_hh", "h0", "c0"], ["hs", "cs", "wss"]),
+    "lstm_sequence_backward": (["grad_hs", "grad_cT", "w_hh", "h0", "c0", "hs", "cs", "wss"],
+                               ["grad_xproj", "grad_w_hh", "grad_h0", "grad_c0", "grad_h_steps"]),
+    "gru_sequence_forward": (["xproj", "w_hh", "b_hh", "h0"], ["hs", "wss"]),
+    "gru_sequence_backward": (["grad_hs", "w_hh", "b_hh", "h0", "hs", "wss"],
+                              ["grad_xproj", "grad_w_hh", "grad_b_hh", "grad_h0", "grad_h_steps"]),
+}
+# Every array name's shape: T steps, B batch, H hidden, G = gates * H, W = workspace width 4H.
+SHAPES = {
+    "pre": "BG", "gi": "BG", "grad_pre": "BG", "grad_gi": "BG", "ws": "BW",
+    "h": "BH", "c": "BH", "h_prev": "BH", "c_prev": "BH", "h0": "BH", "c0": "BH",
+    "grad_h": "BH", "grad_c": "BH", "grad_h_prev": "BH", "grad_c_prev": "BH",
+    "grad_h0": "BH", "grad_c0": "BH", "grad_cT": "BH",
+    "xproj": "TBG", "grad_xproj": "TBG", "wss": "TBW",
+    "hs": "TBH", "cs": "TBH", "grad_hs": "TBH", "grad_h_steps": "TBH",
+    "w_hh": "GH", "grad_w_hh": "GH", "b_hh": "G", "grad_b_hh": "G",
+}
+
+
+def kernel_names(cell):
+    """The cell's four kernels, forwards first (their outputs feed the backwards)."""
+    return [f"{cell}_{kind}_{pass_}" for kind in ("cell", "sequence") for pass_ in ("forward", "backward")]
+
+
+def random_inputs(rng, cell, T, B, H, dtype):
+    """Every array name's shape, and random values for the names no forward kernel produces."""
+    dims = dict(T=T, B=B, H=H, G=N_GATES[cell] * H, W=4 * H)
+    shapes = {name: tuple(dims[d] for d in code) for name, code in SHAPES.items()}
+    produced = {out for name in kernel_names(cell) for out in SIGNATURES[name][1]}
+    data = {name: (rng.standard_normal(shape) * (1.5 if "pre" in name or name in ("gi", "xproj") else 1.0))
+            for name, shape in shapes.items() if name not in produced}
+    data["w_hh"] = data["w_hh"] / np.sqrt(H)
+    return shapes, {name: a.astype(dtype) for name, a in data.items()}
+
+
+def call(kernels, name, data, shapes, dtype, bptt_chunk=0):
+    """Run one kernel on data[inputs]; outputs start as NaN so a kernel must write all of them."""
+    inputs, outputs = SIGNATURES[name]
+    outs = {o: np.full(shapes[o], np.nan, dtype=dtype) for o in outputs}
+    extra = [bptt_chunk] if name.endswith("sequence_backward") else []
+    getattr(kernels, name)(*[data[i] for i in inputs], *outs.values(), *extra)
+    return outs
+
+
+def read_only(a):
+    a = a.copy()
+    a.setflags(write=False)
+    return a
+
+
+# ----------------------------------------------------------------------------- reference vs PyTorch
+
+def torch_run(torch, cell, x, h0, c0, grad_out, grad_hn, grad_cn):
+    """nn.RNN/LSTM/GRU forward and backward; returns the module, outputs and input gradients."""
+    dtype = torch.float64 if x.dtype == np.float64 else torch.float32
+    module = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell](
+        x.shape[2], h0.shape[1]).to(dtype)
+    x_t, h0_t, c0_t = (torch.tensor(a, requires_grad=True) for a in (x, h0[None], c0[None]))
+    if cell == "lstm":
+        out, (hn, cn) = module(x_t, (h0_t, c0_t))
+        loss = (cn * torch.tensor(grad_cn[None])).sum()
+    else:
+        out, hn = module(x_t, h0_t)
+        cn, loss = None, 0
+    loss = loss + (out * torch.tensor(grad_out)).sum() + (hn * torch.tensor(grad_hn[None])).sum()
+    loss.backward()
+    return module, out, hn, cn, x_t, h0_t, c0_t
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("T,B", [(1, 1), (1, 3), (7, 1), (7, 3)])
+def test_reference_sequence_matches_torch(reference, rng, cell, dtype, T, B):
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    I, H = 5, 4
+    x, grad_out = (rng.standard_normal((T, B, n)).astype(dtype) for n in (I, H))
+    h0, c0, grad_hn, grad_cn = (rng.standard_normal((B, H)).astype(dtype) for _ in range(4))
+    module, out, hn, cn, x_t, h0_t, c0_t = torch_run(torch, cell, x, h0, c0, grad_out, grad_hn, grad_cn)
+    w_ih, w_hh, b_ih, b_hh = (p.detach().numpy() for p in
+                              (module.weight_ih_l0, module.weight_hh_l0, module.bias_ih_l0, module.bias_hh_l0))
+
+    # The contract: xproj holds the input projection and b_ih (and b_hh, except for the GRU).
+    xproj = x @ w_ih.T + b_ih + (0 if cell == "gru" else b_hh)
+    grad_hs = grad_out.copy()
+    grad_hs[-1] += grad_hn
+    shapes, _ = random_inputs(rng, cell, T, B, H, dtype)
+    data = dict(xproj=xproj, w_hh=w_hh, b_hh=b_hh, h0=h0, c0=c0, grad_hs=grad_hs, grad_cT=grad_cn)
+    data.update(call(reference, f"{cell}_sequence_forward", data, shapes, dtype))
+    grads = call(reference, f"{cell}_sequence_backward", data, shapes, dtype)
+
+    tol = TOL[dtype]
+    grad_b = grads["grad_xproj"].sum(axis=(0, 1))
+    expected = {
+        "hs": (data["hs"], out), "h_n": (data["hs"][-1], hn[0]),
+        "grad_x": (grads["grad_xproj"] @ w_ih, x_t.grad),
+        "grad_w_ih": (np.einsum("tbg,tbi->gi", grads["grad_xproj"], x), module.weight_ih_l0.grad),
+        "grad_w_hh": (grads["grad_w_hh"], module.weight_hh_l0.grad),
+        "grad_b_ih": (grad_b, module.bias_ih_l0.grad),
+        "grad_b_hh": (grads["grad_b_hh"] if cell == "gru" else grad_b, module.bias_hh_l0.grad),
+        "grad_h0": (grads["grad_h0"], h0_t.grad[0]),
+    }
+    if cell == "lstm":
+        expected.update({"c_n": (data["cs"][-1], cn[0]), "grad_c0": (grads["grad_c0"], c0_t.grad[0])})
+    for what, (ours, theirs) in expected.items():
+        np.testing.assert_allclose(ours, theirs.detach().numpy(), **tol, err_msg=what)
+
+
+# ----------------------------------------------------------------------------- cells vs sequences, cells vs finite differences
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_reference_cells_equal_one_step_sequence(reference, rng, cell):
+    T, B, H, dtype = 1, 3, 4, np.float64
+    shapes, d = random_inputs(rng, cell, T, B, H, dtype)
+    d.update(call(reference, f"{cell}_sequence_forward", d, shapes, dtype))
+    seq = call(reference, f"{cell}_sequence_backward", d, shapes, dtype)
+
+    # One step by hand: the matmuls outside, the cell kernels inside.
+    hh = d["h0"] @ d["w_hh"].T
+    cell_in = dict(d, grad_h=d["grad_hs"][0], grad_c=d["grad_cT"], c_prev=d["c0"], h_prev=d["h0"],
+                   pre=d["xproj"][0] + hh, gi=d["xproj"][0])
+    if cell == "gru":
+        cell_in["pre"] = hh + d["b_hh"]  # the GRU cell takes gh = h W_hh^T + b_hh
+    fwd = call(reference, f"{cell}_cell_forward", cell_in, shapes, dtype)
+    bwd = call(reference, f"{cell}_cell_backward", dict(cell_in, **fwd), shapes, dtype)
+    grad_gh = bwd["grad_pre"]
+    grad_h0 = grad_gh @ d["w_hh"] + (bwd["grad_h_prev"] if cell == "gru" else 0)
+    pairs = [(fwd["h"], d["hs"][0]), (grad_gh.T @ d["h0"], seq["grad_w_hh"]), (grad_h0, seq["grad_h0"]),
+             (bwd["grad_gi" if cell == "gru" else "grad_pre"], seq["grad_xproj"][0])]
+    if cell == "lstm":
+        pairs += [(fwd["c"], d["cs"][0]), (fwd["ws"], d["wss"][0]), (bwd["grad_c_prev"], seq["grad_c0"])]
+    if cell == "gru":
+        pairs += [(fwd["ws"], d["wss"][0]), (grad_gh.sum(axis=0), seq["grad_b_hh"])]
+    for ours, theirs in pairs:
+        np.testing.assert_allclose(ours, theirs, **TOL[dtype])
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_reference_cell_backward_matches_central_differences(reference, rng, cell):
+    B, H, dtype, eps = 2, 3, np.float64, 1e-6
+    shapes, d = random_inputs(rng, cell, 1, B, H, dtype)
+    forward, backward = f"{cell}_cell_forward", f"{cell}_cell_backward"
+    weights = {"h": d["grad_h"], "c": d["grad_c"]}  # loss = sum(h * grad_h) + sum(c * grad_c)
+
+    def loss(data):
+        outs = call(reference, forward, data, shapes, dtype)
+        return sum((outs[o] * w).sum() for o, w in weights.items() if o in outs)
+
+    grads = call(reference, backward, dict(d, **call(reference, forward, d, shapes, dtype)), shapes, dtype)
+    for wrt in SIGNATURES[forward][0]:
+        numeric = np.zeros_like(d[wrt])
+        for idx in np.ndindex(d[wrt].shape):
+            plus, minus = d[wrt].copy(), d[wrt].copy()
+            plus[idx] += eps
+            minus[idx] -= eps
+            numeric[idx] = (loss(dict(d, **{wrt: plus})) - loss(dict(d, **{wrt: minus}))) / (2 * eps)
+        np.testing.assert_allclose(grads[f"grad_{wrt}"], numeric, rtol=1e-6, atol=1e-8, err_msg=wrt)
+
+
+def test_reference_sigmoid_does_not_overflow(reference):
+    pre = np.array([[-1000.0, 1000.0, 0.0, -50.0]] * 2)  # LSTM gates of H = 1
+    out = {n: np.empty((2, k)) for n, k in (("h", 1), ("c", 1), ("ws", 4))}
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        reference.lstm_cell_forward(pre, np.ones((2, 1)), out["h"], out["c"], out["ws"])
+    np.testing.assert_allclose(out["ws"][0], [0.0, 1.0, 0.0, 1.9287498479639178e-22], rtol=1e-15)
+
+
+# ----------------------------------------------------------------------------- every backend vs the reference
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("B,H", [(2, 1), (1, 6), (3, 33)], ids=["H1", "H6-B1", "H33"])
+@pytest.mark.parametrize("bptt_chunk", [0, 3], ids=["full", "chunk3"])
+@pytest.mark.parametrize("readonly", [False, True], ids=["writable", "readonly"])
+def test_backend_matches_reference(kernels, reference, rng, cell, dtype, B, H, bptt_chunk, readonly):
+    shapes, data = random_inputs(rng, cell, 7, B, H, dtype)
+    for name in kernel_names(cell):
+        inputs = {k: read_only(v) if readonly else v for k, v in data.items()}
+        expected = call(reference, name, inputs, shapes, dtype, bptt_chunk)
+        got = call(kernels, name, inputs, shapes, dtype, bptt_chunk)
+        for out in expected:
+            np.testing.assert_allclose(got[out], expected[out], **TOL[dtype], err_msg=f"{name}: {out}")
+        data.update(expected)  # forward outputs feed the backward kernels
+
+
+# ----------------------------------------------------------------------------- truncated BPTT
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_bptt_chunk_cuts_gradient_between_chunks(kernels, rng, cell):
+    T, B, H, k, dtype = 7, 2, 3, 3, np.float64
+    shapes, d = random_inputs(rng, cell, T, B, H, dtype)
+    d["grad_hs"][:-1] = 0  # a loss on the last step only (and on c_n for the LSTM)
+    d.update(call(kernels, f"{cell}_sequence_forward", d, shapes, dtype))
+    full = call(kernels, f"{cell}_sequence_backward", d, shapes, dtype, bptt_chunk=0)
+    cut = call(kernels, f"{cell}_sequence_backward", d, shapes, dtype, bptt_chunk=k)
+    longer = call(kernels, f"{cell}_sequence_backward", d, shapes, dtype, bptt_chunk=T)
+
+    last_chunk = (T - 1) // k * k  # steps 6.. form the last chunk
+    for h0_grad in ("grad_h0", "grad_c0") if cell == "lstm" else ("grad_h0",):
+        assert np.all(cut[h0_grad] == 0) and np.any(full[h0_grad] != 0)
+    assert np.all(cut["grad_xproj"][:last_chunk] == 0)
+    assert np.all(cut["grad_h_steps"][:last_chunk] == 0)
+    np.testing.assert_array_equal(cut["grad_xproj"][last_chunk:], full["grad_xproj"][last_chunk:])
+    assert np.all(np.abs(full["grad_xproj"][:last_chunk]).sum(axis=(1, 2)) > 0)
+    for out in full:  # a chunk as long as the sequence cuts nothing
+        np.testing.assert_array_equal(longer[out], full[out], err_msg=out)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_bptt_chunk_keeps_local_gradients(kernels, rng, cell):
+    """With a loss on every step, each step still gets the gradient of its own chunk."""
+    T, B, H, k, dtype = 7, 2, 3, 3, np.float64
+    shapes, d = random_inputs(rng, cell, T, B, H, dtype)
+    d.update(call(kernels, f"{cell}_sequence_forward", d, shapes, dtype))
+    cut = call(kernels, f"{cell}_sequence_backward", d, shapes, dtype, bptt_chunk=k)
+    # The step before each cut receives only its own output's gradient.
+    np.testing.assert_array_equal(cut["grad_h_steps"][k - 1::k], d["grad_hs"][k - 1::k])
+    assert np.any(cut["grad_h0"] != 0)  # the first chunk still reaches h0
