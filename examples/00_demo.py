@@ -29,7 +29,7 @@ def bce_with_logits(z: mg.Tensor, y: mg.Tensor) -> mg.Tensor:
 
 def main(argv=None) -> Result:
     args = parse_example_args(__doc__.splitlines()[0], argv)
-    epochs, lr = (8, 0.1) if args.quick else (40, 0.1)
+    epochs, lr = (15, 0.1) if args.quick else (40, 0.1)
 
     X, y = load_breast_cancer()
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, stratify=y, random_state=args.seed)

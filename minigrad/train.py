@@ -160,7 +160,7 @@ class _Progress:
     output goes to a file or pipe (where a bar would fill the log with carriage returns);
     nothing when ``progress`` is False.  ``progress="bar"`` or ``"lines"`` forces a mode."""
 
-    def __init__(self, progress, epochs: int, steps: int):
+    def __init__(self, progress, epochs: int, steps: int | None):
         self.epochs, self.steps, self.bar = epochs, steps, None
         self.mode = progress if progress in ("bar", "lines") else \
             ("off" if not progress else "bar" if _interactive() else "lines")
@@ -225,7 +225,8 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs: int = 
         from .nn.utils import clip_grad_norm_ as clip
 
     history = History()
-    reporter = _Progress(progress, epochs, len(train_loader))
+    steps = len(train_loader) if hasattr(train_loader, "__len__") else None
+    reporter = _Progress(progress, epochs, steps)
     best_loss, best_state, epochs_without_gain = math.inf, None, 0
     for epoch in range(1, epochs + 1):
         started = time.perf_counter()
@@ -240,7 +241,7 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs: int = 
                 value = float(loss.item())
                 if not math.isfinite(value):
                     raise NonFiniteLossError(
-                        f"fit: the loss became {value} at epoch {epoch}, step {step} (of {len(train_loader)}); "
+                        f"fit: the loss became {value} at epoch {epoch}, step {step} (of {steps or '?'}); "
                         "stopped before the optimizer step, so the parameters are the finite ones that "
                         "produced it. Try a lower learning rate, grad_clip=, or check the data for NaN/inf.",
                         epoch, step, history)
