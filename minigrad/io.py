@@ -9,7 +9,7 @@ The file is a zip archive (stored, not compressed — the layout of NumPy's ``.n
 A ``<value>`` in the manifest is JSON: ``null``, booleans, numbers, strings and lists stand for
 themselves; everything else is an object with one ``$`` tag:
 ``{"$dict": [[key, value], ...]}`` (so int, float, bool, None and tuple keys keep their type —
-an optimizer's state dict is keyed by int), ``{"$tuple": [...]}``, ``{"$float": "nan"|"inf"|"-inf"}``,
+an optimizer's state dict is keyed by int; any dict, e.g. an OrderedDict, loads as a plain dict), ``{"$tuple": [...]}``, ``{"$float": "nan"|"inf"|"-inf"}``,
 ``{"$array": "arrays/0.npy"}``, ``{"$scalar": "arrays/1.npy"}`` (a NumPy scalar, kept as its dtype)
 and ``{"$tensor": "arrays/2.npy", "requires_grad": false}`` (loaded back as a ``Tensor``).
 
