@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Function
-from .arithmetic import unbroadcast
+from .arithmetic import as_float, unbroadcast
 
 
 def stable_sigmoid(x: np.ndarray) -> np.ndarray:
@@ -29,7 +29,7 @@ class ReLU(Function):
 class Sigmoid(Function):
     @staticmethod
     def forward(ctx, a):
-        out = stable_sigmoid(a)
+        out = stable_sigmoid(as_float(a))  # integer input gives float32, as PyTorch
         ctx.save_for_backward(out)
         return out
 
@@ -42,7 +42,7 @@ class Sigmoid(Function):
 class Tanh(Function):
     @staticmethod
     def forward(ctx, a):
-        out = np.tanh(a)
+        out = np.tanh(as_float(a))
         ctx.save_for_backward(out)
         return out
 
