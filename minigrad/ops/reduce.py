@@ -29,7 +29,7 @@ def normalize_dims(dim, ndim: int):
     """None (all dims) or a sorted tuple of non-negative dims."""
     if dim is None:
         return None
-    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)  # normalize_dim checks each
     normalized = tuple(sorted({normalize_dim(d, ndim) for d in dims}))
     if len(normalized) != len(dims):
         raise ValueError(f"dim {dim} names a dimension more than once")
