@@ -1,0 +1,117 @@
+"""One table of misuses: each raises the documented exception class with a message that names
+the numbers involved (shapes, dims, element counts)."""
+import numpy as np
+import pytest
+
+import minigrad as mg
+
+
+def m(*shape, **kwargs):
+    return mg.ones(*shape, **kwargs)
+
+
+def g(*shape):
+    return mg.ones(*shape, requires_grad=True)
+
+
+ERRORS = [
+    # (id, op lambda, exception class, message regex)
+    ("matmul_inner", lambda: m(2, 3) @ m(4, 5), ValueError, r"\(2, 3\) and \(4, 5\).*\(3 != 4\)"),
+    ("matmul_vec", lambda: m(3) @ m(4), ValueError, r"\(3,\) and \(4,\).*\(3 != 4\)"),
+    ("matmul_batched_inner", lambda: m(2, 3, 4) @ m(2, 5, 6), ValueError, r"\(4 != 5\)"),
+    ("matmul_batch_dims", lambda: m(2, 3, 4) @ m(3, 4, 5), ValueError,
+     r"batch dims.*\(2, 3, 4\) and \(3, 4, 5\)"),
+    ("matmul_0d", lambda: m(()) @ m(3), ValueError, r"at least 1 dimension"),
+    ("add_broadcast", lambda: m(2, 3) + m(4), ValueError, r"add.*\(2, 3\) and \(4,\).*broadcast"),
+    ("sub_broadcast", lambda: m(3, 2) - m(2, 3, 4), ValueError, r"\(3, 2\) and \(2, 3, 4\)"),
+    ("mul_broadcast", lambda: m(5) * m(4), ValueError, r"\(5,\) and \(4,\)"),
+    ("div_broadcast", lambda: m(2, 2) / m(3, 2), ValueError, r"\(2, 2\) and \(3, 2\)"),
+    ("pow_broadcast", lambda: m(2, 2) ** m(3), ValueError, r"\(2, 2\) and \(3,\)"),
+    ("maximum_broadcast", lambda: mg.maximum(m(2), m(3)), ValueError, r"\(2,\) and \(3,\)"),
+    ("where_broadcast", lambda: mg.where(np.ones((2,), bool), m(3), m(3)), ValueError,
+     r"where.*\(2,\).*\(3,\)"),
+    ("reshape_count", lambda: m(2, 3).reshape(4), ValueError,
+     r"\(2, 3\) \(6 elements\).*\(4,\) \(4 elements\)"),
+    ("reshape_neg1", lambda: m(2, 3).reshape(-1, 4), ValueError, r"\(2, 3\) \(6 elements\).*\(-1, 4\)"),
+    ("reshape_two_neg1", lambda: m(2, 3).reshape(-1, -1), ValueError, r"only one dimension can be -1"),
+    ("view_count", lambda: m(2, 3).view(5), ValueError, r"6 elements.*5 elements"),
+    ("expand_bad", lambda: m(2, 3).expand(4, 3), ValueError, r"\(2, 3\).*\(4, 3\).*dim 0: 2"),
+    ("expand_fewer_dims", lambda: m(2, 3).expand(3), ValueError, r"less than"),
+    ("permute_not_perm", lambda: m(2, 3).permute(0, 0), ValueError, r"not a permutation"),
+    ("permute_count", lambda: m(2, 3).permute(1, 0, 2), ValueError, r"3 dims.*\(2, 3\)"),
+    ("backward_non_scalar", lambda: (g(2, 3) * 2).backward(), RuntimeError,
+     r"only for scalar outputs.*\(2, 3\)"),
+    ("backward_no_graph", lambda: m(2).sum().backward(), RuntimeError,
+     r"does not require grad.*no grad_fn"),
+    ("backward_under_no_grad", lambda: _under_no_grad(lambda: (g(2) * 2).sum()).backward(), RuntimeError,
+     r"does not require grad"),
+    ("backward_bad_gradient", lambda: (g(2) * 2).backward(m(3)), RuntimeError, r"\(3,\).*\(2,\)"),
+    ("requires_grad_int", lambda: mg.tensor([1, 2], requires_grad=True), RuntimeError,
+     r"only floating-point.*int64"),
+    ("requires_grad_int_setter", lambda: setattr(mg.tensor([1]), "requires_grad", True), RuntimeError,
+     r"floating-point"),
+    ("sum_dim_range", lambda: m(2, 3).sum(dim=2), IndexError, r"dim 2 .*2 dimensions.*-2\.\.1"),
+    ("mean_neg_dim_range", lambda: m(2, 3).mean(dim=-3), IndexError, r"dim -3 .*2 dimensions"),
+    ("max_dim_range", lambda: m(2, 3).max(dim=5), IndexError, r"dim 5"),
+    ("softmax_dim_range", lambda: m(2, 3).softmax(dim=2), IndexError, r"dim 2"),
+    ("transpose_dim_range", lambda: m(2, 3).transpose(0, 2), IndexError, r"dim 2"),
+    ("unsqueeze_dim_range", lambda: m(2, 3).unsqueeze(3), IndexError, r"dim 3 .*3 dimensions"),
+    ("squeeze_dim_range", lambda: m(2, 1).squeeze(2), IndexError, r"dim 2"),
+    ("flatten_dim_range", lambda: m(2, 3).flatten(0, 2), IndexError, r"dim 2"),
+    ("cat_dim_range", lambda: mg.cat([m(2), m(2)], dim=1), IndexError, r"dim 1 .*1 dimensions"),
+    ("sum_dim_twice", lambda: m(2, 3).sum(dim=(1, -1)), ValueError, r"more than once"),
+    ("dim_not_int", lambda: m(2, 3).sum(dim=1.0), TypeError, r"dim must be an int"),
+    ("cat_shapes", lambda: mg.cat([m(2, 3), m(2, 4)]), ValueError,
+     r"cat: .*except in dim 0.*\(2, 3\) and \(2, 4\)"),
+    ("cat_ndim", lambda: mg.cat([m(2, 3), m(3)]), ValueError, r"\(2, 3\) and \(3,\)"),
+    ("cat_empty", lambda: mg.cat([]), ValueError, r"non-empty"),
+    ("stack_shapes", lambda: mg.stack([m(2, 3), m(3, 2)]), ValueError, r"stack.*\(2, 3\) and \(3, 2\)"),
+    ("split_sections", lambda: m(5).split([2, 2]), ValueError, r"sum to 4.*size 5"),
+    ("split_size", lambda: m(5).split(0), ValueError, r"positive"),
+    ("mean_int", lambda: mg.tensor([1, 2]).mean(), TypeError, r"mean.*floating-point.*int64"),
+    ("item_many", lambda: m(2, 3).item(), ValueError, r"item\(\).*\(2, 3\).*6 elements"),
+    ("bool_many", lambda: bool(m(2)), RuntimeError, r"2 elements.*ambiguous"),
+    ("len_0d", lambda: len(m(())), TypeError, r"0-d"),
+    ("index_out_of_range", lambda: m(3, 4)[5], IndexError, r"index 5 .*shape \(3, 4\)"),
+    ("index_too_many", lambda: m(3, 4)[0, 0, 0], IndexError, r"shape \(3, 4\)"),
+    ("index_float", lambda: m(3, 4)[1.5], IndexError, r"shape \(3, 4\)"),
+    ("index_float_tensor", lambda: m(3, 4)[mg.tensor([0.0, 1.0])], IndexError, r"integer or bool.*float32"),
+    ("index_list_out_of_range", lambda: m(3, 4)[[0, 7]], IndexError, r"shape \(3, 4\)"),
+    ("index_mask_shape", lambda: m(3, 4)[np.ones((2, 2), bool)], IndexError, r"shape \(3, 4\)"),
+    ("clamp_no_bounds", lambda: m(2).clamp(), ValueError, r"at least one of min and max"),
+    ("max_empty", lambda: m(0).max(), RuntimeError, r"empty"),
+    ("unknown_dtype", lambda: mg.tensor([1.0], dtype="float7"), TypeError, r"unknown dtype"),
+    ("string_data", lambda: mg.tensor(["a", "b"]), TypeError, r"cannot make a tensor"),
+    ("negative_shape", lambda: mg.zeros(2, -1), ValueError, r"negative dimension"),
+    ("requires_grad_off_non_leaf", lambda: setattr(g(2) * 2, "requires_grad", False), RuntimeError,
+     r"leaf"),
+    ("in_place_leaf", lambda: g(2).add_(1), RuntimeError, r"add_.*leaf.*in place.*no_grad"),
+    ("hook_no_grad", lambda: m(2).register_hook(print), RuntimeError, r"does not require grad"),
+]
+
+
+def _under_no_grad(fn):
+    with mg.no_grad():
+        return fn()
+
+
+@pytest.mark.parametrize("op, exception, message", [e[1:] for e in ERRORS], ids=[e[0] for e in ERRORS])
+def test_error(op, exception, message):
+    with pytest.raises(exception, match=message):
+        op()
+
+
+def test_error_table_covers_the_required_cases():
+    ids = {e[0] for e in ERRORS}
+    assert {"matmul_inner", "add_broadcast", "reshape_count", "backward_non_scalar", "backward_no_graph",
+            "requires_grad_int", "sum_dim_range", "cat_shapes", "mean_int", "item_many",
+            "index_out_of_range"} <= ids
+
+
+@pytest.mark.parametrize("op, exception, message", [e[1:] for e in ERRORS], ids=[e[0] for e in ERRORS])
+def test_no_internal_numpy_message_leaks(op, exception, message):
+    """The message is minigrad's own, with no NumPy traceback chained under it."""
+    with pytest.raises(exception) as info:
+        op()
+    assert "numpy" not in type(info.value).__module__
+    assert info.value.__cause__ is None
