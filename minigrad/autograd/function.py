@@ -8,6 +8,7 @@ needed).  The ctx object *is* the graph node: it becomes the outputs' ``grad_fn`
 """
 from __future__ import annotations
 
+import os
 import traceback
 
 import numpy as np
@@ -123,11 +124,23 @@ class Function:
             if ctx.saved:
                 ctx.guards = _version_guards(ctx.saved, args, result)
             if _anomaly["enabled"]:
-                ctx.created_at = "".join(traceback.format_stack()[:-2])
+                ctx.created_at = _forward_stack()
         if observers:
             for observer in observers:
                 observer.on_forward(cls, args, result, ctx)
         return result if multiple else result[0]
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def _forward_stack() -> str:
+    """Where an op was called in forward: the stack without minigrad's own frames at its end,
+    so the last line shown is the caller's, whether it called MyFn.apply or x.exp()."""
+    frames = traceback.extract_stack()[:-1]
+    while frames and frames[-1].filename.startswith(_PACKAGE_DIR):
+        frames.pop()
+    return "".join(traceback.format_list(frames))
 
 
 def _version_guards(saved, args, outputs) -> tuple:
