@@ -29,18 +29,23 @@ def _projected(fn, inputs, cotangents) -> float:
 def _analytic(fn, inputs, cotangents, checked) -> tuple[list, str]:
     from ..tensor import Tensor
 
-    for t in inputs:
-        if isinstance(t, Tensor):
-            t.grad = None
-    outputs = _outputs(fn, inputs)
-    differentiable = [(o, v) for o, v in zip(outputs, cotangents) if o.requires_grad]
-    if not differentiable:
-        raise GradcheckError("gradcheck: no output requires grad; nothing to check")
-    op = differentiable[0][0].grad_fn.name() if differentiable[0][0].grad_fn else "leaf"
-    total = sum((o * Tensor._wrap(v.astype(o.dtype))).sum() for o, v in differentiable)
-    total.backward()
-    grads = [np.zeros(inputs[i].shape) if inputs[i].grad is None else inputs[i].grad.data.astype(np.float64)
-             for i in checked]
+    tensors = [t for t in inputs if isinstance(t, Tensor)]
+    kept = [t.grad for t in tensors]  # the caller's .grad is given back untouched
+    for t in tensors:
+        t.grad = None
+    try:
+        outputs = _outputs(fn, inputs)
+        differentiable = [(o, v) for o, v in zip(outputs, cotangents) if o.requires_grad]
+        if not differentiable:
+            raise GradcheckError("gradcheck: no output requires grad; nothing to check")
+        op = differentiable[0][0].grad_fn.name() if differentiable[0][0].grad_fn else "leaf"
+        total = sum((o * Tensor._wrap(v.astype(o.dtype))).sum() for o, v in differentiable)
+        total.backward()
+        grads = [np.zeros(inputs[i].shape) if inputs[i].grad is None else
+                 inputs[i].grad.data.astype(np.float64) for i in checked]
+    finally:
+        for t, grad in zip(tensors, kept):
+            t.grad = grad
     return grads, op
 
 
