@@ -1,0 +1,219 @@
+"""Recurrent training steps, minigrad (every available backend) beside PyTorch in the same run.
+
+A step is forward, loss, backward and optimiser step, float32.  Models: LSTM 28→128 over 28
+steps, batch 64, last hidden → Linear 128→10, cross-entropy, SGD; the same with GRU; the tiny
+char-LSTM (vocab 5 one-hot, hidden 6, 6 steps, batch 1, Linear 6→5 per step, Adam).  Both
+libraries start from the same weights.  Steps are interleaved one by one (minigrad backend A,
+B, ..., PyTorch, then again), median of --steps steps after --warmup steps.
+Thread limits (torch.set_num_threads and NUMBA/OMP/OPENBLAS/MKL_NUM_THREADS) are set before
+any import, so each thread count runs in its own process: without --threads the script runs
+itself once per count in (1, 2) and prints one markdown table.
+Usage: python benchmarks/recurrent.py [--threads N] [--steps 30] [--profile lstm:numba]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+
+def _parse() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, help="run at this many threads in this process")
+    parser.add_argument("--steps", type=int, default=30, help="timed steps per model (>= 20)")
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--models", nargs="+", default=["lstm", "gru", "char_lstm"])
+    parser.add_argument("--json", action="store_true", help="print results as JSON (used by the parent run)")
+    parser.add_argument("--profile", metavar="MODEL:BACKEND",
+                        help="cProfile 50 minigrad steps of one model on one backend and print the top entries")
+    return parser.parse_args()
+
+
+ARGS = _parse() if __name__ == "__main__" else None
+if ARGS is not None and ARGS.profile and not ARGS.threads:
+    ARGS.threads = 1
+if ARGS is not None and ARGS.threads:
+    for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+        os.environ[_var] = str(ARGS.threads)
+
+import statistics  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+DESCRIPTIONS = {
+    "lstm": "LSTM 28→128, 28 steps, batch 64, SGD",
+    "gru": "GRU 28→128, 28 steps, batch 64, SGD",
+    "char_lstm": "char-LSTM vocab 5, hidden 6, 6 steps, batch 1, Adam",
+}
+AIMS = {"lstm": 1.0, "gru": 1.0, "char_lstm": 2.0}
+
+
+def build(lib: str, name: str, torch_state: dict | None = None):
+    """(model, loss_fn, optimizer, x, y) in library ``lib``; minigrad copies ``torch_state``."""
+    if lib == "torch":
+        import torch as L
+        import torch.nn as nn
+        import torch.optim as optim
+    else:
+        import minigrad as L
+        import minigrad.nn as nn
+        import minigrad.optim as optim
+    rng = np.random.default_rng(0)
+
+    class Classifier(nn.Module):
+        def __init__(self, layer):
+            super().__init__()
+            self.rnn = layer(28, 128, batch_first=True)
+            self.head = nn.Linear(128, 10)
+
+        def forward(self, x):
+            output, _ = self.rnn(x)
+            return self.head(output[:, -1])
+
+    class CharLSTM(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(5, 6, batch_first=True)
+            self.head = nn.Linear(6, 5)
+
+        def forward(self, x):
+            output, _ = self.lstm(x)
+            return self.head(output[0])
+
+    if name == "char_lstm":
+        model = CharLSTM()
+        x = np.eye(5, dtype=np.float32)[rng.integers(0, 5, (1, 6))]
+        y = rng.integers(0, 5, 6)
+    else:
+        model = Classifier(nn.LSTM if name == "lstm" else nn.GRU)
+        x = rng.standard_normal((64, 28, 28)).astype(np.float32)
+        y = rng.integers(0, 10, 64)
+    if torch_state is not None:
+        model.load_state_dict(torch_state)
+    opt = optim.Adam(model.parameters(), lr=0.01) if name == "char_lstm" else \
+        optim.SGD(model.parameters(), lr=0.01)
+    return model, nn.CrossEntropyLoss(), opt, L.tensor(x), L.tensor(y)
+
+
+def make_step(model, loss_fn, opt, x, y, backend: str | None = None):
+    def step():
+        loss = loss_fn(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss
+
+    if backend is None:
+        return step
+    import minigrad as mg
+
+    def on_backend():
+        with mg.use_backend(backend):
+            return step()
+    return on_backend
+
+
+def steps_for(name: str, backends: list) -> dict:
+    """One step function per run (PyTorch and each backend), all from PyTorch's initial weights."""
+    import torch
+
+    torch.manual_seed(0)
+    reference = build("torch", name)
+    state = {k: v.detach().numpy().copy() for k, v in reference[0].state_dict().items()}
+    runs = {"torch": make_step(*reference)}
+    for backend in backends:
+        runs[backend] = make_step(*build("minigrad", name, state), backend=backend)
+    return runs
+
+
+def measure(name: str, backends: list, steps: int, warmup: int) -> dict:
+    """Median milliseconds per step of each run, steps interleaved one by one."""
+    runs = steps_for(name, backends)
+    for _ in range(warmup):
+        for step in runs.values():
+            step()
+    samples = {run: [] for run in runs}
+    for _ in range(steps):
+        for run, step in runs.items():
+            started = time.perf_counter()
+            step()
+            samples[run].append(time.perf_counter() - started)
+    return {run: statistics.median(values) * 1e3 for run, values in samples.items()}
+
+
+def run_here(args) -> list:
+    import torch
+
+    import minigrad as mg
+
+    torch.set_num_threads(args.threads)
+    backends = mg.available_backends()
+    rows = []
+    for name in args.models:
+        times = measure(name, backends, max(args.steps, 20), args.warmup)
+        rows.append(dict(model=name, threads=args.threads, times=times))
+        if not args.json:
+            print(f"{name} @ {args.threads} thread(s): "
+                  + ", ".join(f"{k} {v:.2f} ms" for k, v in times.items()), flush=True)
+    return rows
+
+
+def table(rows: list) -> str:
+    backends = [k for k in rows[0]["times"] if k != "torch"]
+    lines = ["| model | threads | " + " | ".join(f"{b} ms" for b in backends)
+             + " | PyTorch ms | " + " | ".join(f"{b}/PyTorch" for b in backends) + " | aim |",
+             "|---|---:|" + "---:|" * (2 * len(backends) + 1) + "---|"]
+    for row in rows:
+        t = row["times"]
+        lines.append(f"| {DESCRIPTIONS[row['model']]} | {row['threads']} | "
+                     + " | ".join(f"{t[b]:.2f}" for b in backends) + f" | {t['torch']:.2f} | "
+                     + " | ".join(f"{t[b] / t['torch']:.2f}×" for b in backends) + f" | ≤ {AIMS[row['model']]}× |")
+    return "\n".join(lines)
+
+
+def profile(args) -> None:
+    import cProfile
+    import pstats
+
+    name, backend = args.profile.split(":")
+    state_runs = steps_for(name, [backend])
+    step = state_runs[backend]
+    for _ in range(args.warmup):
+        step()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(50):
+        step()
+    profiler.disable()
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+
+
+def main() -> None:
+    args = ARGS
+    if args.profile:
+        import torch
+        torch.set_num_threads(args.threads)
+        profile(args)
+        return
+    if args.threads:
+        rows = run_here(args)
+        print(json.dumps(rows) if args.json else table(rows))
+        return
+    rows = []
+    for threads in (1, 2):
+        command = [sys.executable, os.path.abspath(__file__), "--threads", str(threads), "--json",
+                   "--steps", str(args.steps), "--warmup", str(args.warmup), "--models", *args.models]
+        done = subprocess.run(command, capture_output=True, text=True, check=True)
+        rows.extend(json.loads(done.stdout.strip().splitlines()[-1]))
+    import minigrad as mg
+    import platform
+    print(f"Python {platform.python_version()}, NumPy {np.__version__}, {os.cpu_count()} cores; "
+          f"backends: {', '.join(mg.available_backends())}\n")
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()
