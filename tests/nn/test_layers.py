@@ -257,3 +257,31 @@ def test_batchnorm_eval_uses_running_statistics():
     layer.eval()
     out = layer(mg.tensor([[3.0, 0.0]], dtype=mg.float64))
     np.testing.assert_allclose(out.numpy(), [[2 / math.sqrt(4 + 1e-5), 1 / math.sqrt(0.25 + 1e-5)]])
+
+
+def test_functional_layer_errors_carry_the_numbers():
+    with pytest.raises(ValueError, match="embedding: padding_idx -7 is out of range for 6 embeddings"):
+        F.embedding(mg.tensor([0]), mg.randn(6, 2), padding_idx=-7)
+    with pytest.raises(ValueError, match=r"Embedding: weight of shape \(3, 2\) does not match \(4, 2\)"):
+        nn.Embedding(4, 2, _weight=mg.randn(3, 2))
+    with pytest.raises(ValueError, match=r"embeddings must be 2-D, got shape \(3,\)"):
+        nn.Embedding.from_pretrained(mg.randn(3))
+    with pytest.raises(ValueError, match=r"batch_norm: expected an input with a channel dim \(N, C, ...\), got shape \(3,\)"):
+        F.batch_norm(mg.randn(3), None, None, training=True)
+    with pytest.raises(ValueError, match="running_mean and running_var are needed when not training"):
+        F.batch_norm(mg.randn(3, 2), None, None, training=False)
+    with pytest.raises(ValueError, match=r"input of shape \(3, 2\) has 2 channels, but weight has shape \(5,\)"):
+        F.batch_norm(mg.randn(3, 2), None, None, weight=mg.ones(5), training=True)
+    with pytest.raises(ValueError, match=r"prelu: weight must be 1-D, got shape \(2, 2\)"):
+        F.prelu(mg.randn(3, 2), mg.ones(2, 2))
+    with pytest.raises(ValueError, match="input must have a class dim, got a 0-d tensor"):
+        F.cross_entropy(mg.tensor(1.0), mg.tensor(0))
+    with pytest.raises(ValueError, match="CrossEntropyLoss: label_smoothing must be in \\[0, 1\\], got -0.1"):
+        nn.CrossEntropyLoss(label_smoothing=-0.1)
+
+
+def test_functional_accepts_numpy_inputs():
+    x = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
+    assert F.relu(x).shape == (3, 4) and F.softmax(x, dim=1).dtype == mg.float32
+    assert F.cross_entropy(x, np.array([0, 1, 3])).shape == ()
+    assert F.one_hot(np.array([0, 2]), 3).tolist() == [[1, 0, 0], [0, 0, 1]]

@@ -338,3 +338,31 @@ def test_a_tiny_model_trains():
                 p.sub_(0.5 * p.grad)
     assert loss.item() < 0.05
     assert model(x).argmax(dim=1).tolist() == [0, 1, 1, 0]
+
+
+def test_module_errors_name_what_went_wrong():
+    module = nn.Module()
+    with pytest.raises(NotImplementedError, match="Module has no forward"):
+        module(mg.randn(1))
+    with pytest.raises(TypeError, match="cannot assign Tensor as parameter 'w' \\(nn.Parameter or None expected\\)"):
+        module.register_parameter("w", mg.zeros(1))
+    with pytest.raises(TypeError, match="cannot assign ndarray as buffer 'b' \\(Tensor or None expected\\)"):
+        module.register_buffer("b", np.zeros(1))
+    with pytest.raises(TypeError, match="int is not a Module subclass"):
+        module.add_module("m", 3)
+    module.flag = 1
+    with pytest.raises(KeyError, match="attribute 'flag' already exists on Module"):
+        module.register_buffer("flag", mg.ones(1))
+    seq = nn.Sequential(nn.Linear(1, 1))
+    with pytest.raises(TypeError, match="cannot assign Tensor as child module '0' of Sequential"):
+        seq.__setattr__("0", mg.ones(1))
+    with pytest.raises(AttributeError, match="Sequential has no submodule '3' \\(looking up '3.weight'\\)"):
+        seq.get_submodule("3.weight")
+    assert seq.get_submodule("0") is seq[0]
+    with pytest.raises(TypeError, match="Module.to only accepts floating dtypes, got int64"):
+        seq.to(mg.int64)
+    norm = nn.BatchNorm1d(2)
+    with pytest.raises(TypeError, match="cannot assign ndarray as buffer 'running_mean' of BatchNorm1d"):
+        norm.running_mean = np.zeros(2)
+    norm.running_mean = mg.zeros(2)  # a Tensor replaces the buffer
+    assert "running_mean" in dict(norm.named_buffers())
