@@ -92,7 +92,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     statistics in place: running = (1 − momentum)·running + momentum·batch, with the unbiased
     variance (as PyTorch).  Otherwise the running statistics are used."""
     if input.ndim < 2:
-        raise ValueError(f"batch_norm: expected an input with a channel dim (N, C, ...), got shape {input.shape}")
+        raise ValueError(f"batch_norm: expected an input with a channel dim (N, C, ...), got shape "
+                         f"{input.shape}")
     channels = input.shape[1]
     for name, tensor in (("running_mean", running_mean), ("running_var", running_var),
                          ("weight", weight), ("bias", bias)):
