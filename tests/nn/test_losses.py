@@ -15,7 +15,6 @@ from nn_oracle import DTYPES, compare, torch_or_skip
 torch = torch_or_skip()
 TF = torch.nn.functional
 REDUCTIONS = ["mean", "sum", "none"]
-rng = np.random.default_rng(0)
 
 
 def logits(*shape, seed=0):
