@@ -57,7 +57,7 @@ class _RemovableHandle:
 class Tensor:
     """An n-dimensional array that records the operations made from it."""
 
-    __slots__ = ("data", "grad", "_requires_grad", "grad_fn", "_output_index", "_version",
+    __slots__ = ("data", "grad", "_requires_grad", "grad_fn", "_output_index", "_versions",
                  "_hooks", "name", "__weakref__")
     __array_priority__ = 1000  # so `ndarray + Tensor` uses Tensor.__radd__
 
@@ -66,7 +66,7 @@ class Tensor:
         self.grad = None
         self.grad_fn = None
         self._output_index = 0
-        self._version = 0
+        self._versions = [0]
         self._hooks = []
         self.name = None
         self._requires_grad = False
@@ -81,7 +81,9 @@ class Tensor:
         tensor._requires_grad = requires_grad
         tensor.grad_fn = grad_fn
         tensor._output_index = output_index
-        tensor._version = 0
+        # [in-place change count], one list shared by the tensors that alias one array
+        # (views made by ops, detach), so a change through any of them reaches every guard
+        tensor._versions = [0]
         tensor._hooks = []
         tensor.name = None
         return tensor
@@ -161,8 +163,10 @@ class Tensor:
         return self.data.tolist()
 
     def detach(self) -> "Tensor":
-        """The same data, cut from the graph."""
-        return Tensor._wrap(self.data)
+        """The same data, cut from the graph (and sharing its version counter)."""
+        tensor = Tensor._wrap(self.data)
+        tensor._versions = self._versions
+        return tensor
 
     def astype(self, dtype) -> "Tensor":
         dtype = _as_dtype(dtype)
@@ -263,13 +267,17 @@ class Tensor:
                                "changed in place; do it inside `with mg.no_grad():` or use an "
                                "out-of-place op")
 
+    @property
+    def _version(self) -> int:
+        return self._versions[0]
+
     def _bump_version(self) -> None:
-        self._version += 1
+        self._versions[0] += 1
 
     def _set_(self, array, what: str) -> "Tensor":
         self._check_inplace(what)
         self.data[...] = array.data if isinstance(array, Tensor) else array
-        self._version += 1
+        self._bump_version()
         return self
 
     def zero_(self) -> "Tensor":
@@ -295,6 +303,19 @@ class Tensor:
 
     def div_(self, other) -> "Tensor":
         return self._set_(self.data / _raw(other), "div_")
+
+    # `p -= lr * p.grad` updates p itself, as in PyTorch (a rebinding would silently train nothing)
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
 
     def clamp_(self, min=None, max=None) -> "Tensor":
         return self._set_(np.clip(self.data, min, max), "clamp_")

@@ -113,6 +113,7 @@ class Function:
         outputs = raw if multiple else (raw,)
         if not record:
             result = tuple(Tensor._wrap(o) for o in outputs)
+            _share_versions(result, args)
         else:
             ctx.n_outputs = len(outputs)
             if multiple:
@@ -121,6 +122,7 @@ class Function:
                 Tensor._wrap(o, requires_grad=True, grad_fn=ctx, output_index=i)
                 if o.dtype.kind == "f" else Tensor._wrap(o)  # indices, masks: no gradient
                 for i, o in enumerate(outputs))
+            _share_versions(result, args)  # before the guards read the versions
             if ctx.saved:
                 ctx.guards = _version_guards(ctx.saved, args, result)
             if _anomaly["enabled"]:
@@ -141,6 +143,27 @@ def _forward_stack() -> str:
     while frames and frames[-1].filename.startswith(_PACKAGE_DIR):
         frames.pop()
     return "".join(traceback.format_list(frames))
+
+
+def _memory_owner(array: np.ndarray):
+    while isinstance(array.base, np.ndarray):
+        array = array.base
+    return array
+
+
+def _share_versions(outputs, args) -> None:
+    """An output that views an input's array (reshape, permute, expand, basic indexing) shares
+    that input's version counter, as in PyTorch: an in-place change through the view or the
+    base then reaches the guards of values saved from either."""
+    from ..tensor import Tensor
+
+    inputs = [a for a in args if isinstance(a, Tensor)]
+    for out in outputs:
+        owner = _memory_owner(out.data)
+        for tensor in inputs:
+            if _memory_owner(tensor.data) is owner:
+                out._versions = tensor._versions
+                break
 
 
 def _version_guards(saved, args, outputs) -> tuple:
