@@ -529,3 +529,64 @@ def test_in_place_ops_compute_the_right_values():
     np.testing.assert_allclose(x.numpy(), [7.0, 8.0])
     x.clamp_(max=7.5)
     np.testing.assert_allclose(x.numpy(), [7.0, 7.5])
+
+
+# Views share their base's version counter (as in PyTorch): an in-place change made through a
+# detached alias or a view still reaches the guard of the value saved for backward.
+@pytest.mark.parametrize("change", [
+    lambda w: w.detach().mul_(2),
+    lambda w: w[0:1].mul_(2),
+    lambda w: w.reshape(2, 1).add_(1),
+    lambda w: w.T.zero_(),
+    lambda w: w.unsqueeze(0).sub_(1),
+], ids=["detach", "slice", "reshape", "T", "unsqueeze"])
+def test_in_place_change_through_an_alias_of_a_saved_tensor_raises(change):
+    x = leaf([1.0, 2.0])
+    w = leaf([3.0, 4.0])
+    y = x * w
+    with mg.no_grad():
+        change(w)
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        y.sum().backward()
+
+
+def test_in_place_change_of_the_base_of_a_saved_view_raises():
+    x = leaf([[1.0, 2.0], [3.0, 4.0]])
+    w = leaf([[3.0, 4.0], [5.0, 6.0]])
+    y = x @ w.T          # saves the transposed view of w
+    with mg.no_grad():
+        w.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        y.sum().backward()
+
+
+def test_in_place_change_of_an_unrelated_copy_is_fine():
+    x = leaf([1.0, 2.0])
+    w = leaf([3.0, 4.0])
+    y = x * w
+    with mg.no_grad():
+        w.clone().mul_(2)
+        (w * 1).mul_(2)
+        mg.tensor(w).mul_(2)  # mg.tensor copies
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [3.0, 4.0])
+
+
+def test_a_view_of_an_already_changed_tensor_saves_the_current_version():
+    class SaveView(mg.autograd.Function):  # returns a view of its input and saves it
+        @staticmethod
+        def forward(ctx, a):
+            out = a[:]
+            ctx.save_for_backward(out)
+            return out
+
+        @staticmethod
+        def backward(ctx, grad):
+            (out,) = ctx.saved_tensors
+            return grad * 2
+
+    x = leaf([1.0, 2.0])
+    with mg.no_grad():
+        x.add_(1)  # x is at version 1 before the view is made
+    SaveView.apply(x).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 2.0])
