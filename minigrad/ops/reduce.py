@@ -33,7 +33,7 @@ def normalize_dims(dim, ndim: int):
     normalized = tuple(sorted({normalize_dim(d, ndim) for d in dims}))
     if len(normalized) != len(dims):
         raise ValueError(f"dim {dim} names a dimension more than once")
-    return normalized
+    return normalized if ndim else None  # 0-d: dim 0 or -1 means its single element
 
 
 def _expand_back(grad: np.ndarray, shape: tuple, dims, keepdim: bool) -> np.ndarray:
@@ -119,7 +119,10 @@ class ExtremumDim(Function):
 def extremum(x, dim, keepdim: bool, kind: str):
     if dim is None:
         return ExtremumAll.apply(x, kind)
-    values, indices = ExtremumDim.apply(x, normalize_dim(dim, x.ndim), keepdim, kind)
+    dim = normalize_dim(dim, x.ndim)
+    if x.ndim == 0:  # as PyTorch: the element itself at index 0, still 0-d with keepdim
+        x, keepdim = x.reshape(1), False
+    values, indices = ExtremumDim.apply(x, dim, keepdim, kind)
     return MinMax(values, indices)
 
 
