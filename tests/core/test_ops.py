@@ -136,6 +136,13 @@ OPS += [
            "distinct"),
     OpInfo("mg.min_all", lambda x: mg.min(x), lambda x: _torch().min(x), [(3, 4)], "distinct"),
     OpInfo("var_dim", lambda x: x.var(dim=1), None, [(3, 4)]),
+    # a 0-d tensor takes dim 0 or -1, as PyTorch
+    OpInfo("sum_0d_dim", lambda x: x.sum(dim=0), None, [()]),
+    OpInfo("mean_0d_dim_keepdim", lambda x: x.mean(dim=-1, keepdim=True), None, [()]),
+    OpInfo("max_0d_dim", lambda x: x.max(dim=0), None, [()]),
+    OpInfo("min_0d_dim_keepdim", lambda x: x.min(dim=-1, keepdim=True), None, [()]),
+    OpInfo("softmax_0d", lambda x: x.softmax(0), None, [()]),
+    OpInfo("log_softmax_0d", lambda x: x.log_softmax(-1), None, [()]),
     # -- shape -------------------------------------------------------------------------------------
     OpInfo("reshape", lambda x: x.reshape(4, 3), None, [(3, 4)]),
     OpInfo("reshape_tuple_neg1", lambda x: x.reshape((2, -1)), None, [(3, 4)]),
@@ -332,6 +339,18 @@ def test_matches_torch_float32(op, layout):
         if tg is not None:
             assert g.dtype == np.float32, f"gradient of input {i} must come back in the leaf's dtype"
             assert_close(g, tg, rtol=1e-4, atol=1e-5, what=f"{op.name}: gradient of input {i}")
+
+
+def test_argmax_argmin_match_torch():
+    torch = torch_or_skip()
+    data = np.array([[1.0, 3.0, 3.0], [2.0, -1.0, 2.0]])
+    for fn in (lambda x: x.argmax(), lambda x: x.argmin(), lambda x: x.argmax(dim=1),
+               lambda x: x.argmin(dim=0, keepdim=True), lambda x: x.argmax(dim=-1, keepdim=True)):
+        mine, theirs = fn(mg.tensor(data)), fn(torch.tensor(data))
+        assert mine.dtype == mg.int64 and mine.shape == tuple(theirs.shape)
+        np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
+    for fn in (lambda x: x.argmax(dim=0), lambda x: x.argmin(dim=-1)):
+        assert fn(mg.tensor(2.5)).item() == fn(torch.tensor(2.5)).item() == 0
 
 
 def test_table_covers_the_required_ops():
