@@ -143,22 +143,19 @@ def _grad_steps(grad_hs, grad_hn, dtype, reverse: bool):
     return g
 
 
-def _input_side_grads(ctx, grad_xproj, x, w_ih, positions: tuple, bias_grad):
-    """Gradients of x, w_ih and b_ih from the gradient of the input projection (two matmuls and a
-    sum); ``positions`` are the argument indices of (x, w_ih, b_ih)."""
+def _input_side_grads(ctx, grad_xproj, x, w_ih, x_index: int, w_ih_index: int) -> tuple:
+    """Gradients of x and w_ih from the gradient of the input projection: two matmuls over all
+    T·B rows at once (grad_x comes back in the input's time order)."""
     T, B, G = grad_xproj.shape
     g2 = grad_xproj.reshape(T * B, G)
-    needs = ctx.needs_input_grad
-    grad_x = grad_w_ih = grad_b_ih = None
-    if needs[positions[0]]:
+    grad_x = grad_w_ih = None
+    if ctx.needs_input_grad[x_index]:
         grad_x = np.matmul(g2, w_ih).reshape(x.shape)
         if ctx.reverse:
             grad_x = grad_x[::-1]
-    if needs[positions[1]]:
+    if ctx.needs_input_grad[w_ih_index]:
         grad_w_ih = np.matmul(g2.T, x.reshape(T * B, x.shape[2]))
-    if needs[positions[2]]:
-        grad_b_ih = bias_grad if bias_grad is not None else g2.sum(axis=0)
-    return grad_x, grad_w_ih, grad_b_ih
+    return grad_x, grad_w_ih
 
 
 def _keep(ctx, record, gates, hidden_grads=None):
@@ -202,11 +199,12 @@ class RNNSequence(Function):
         ctx.backend.rnn_sequence_backward(grad_hs, w_hh, h0, hs, grad_xproj, grad_w_hh, grad_h0,
                                           grad_h_steps, ctx.bptt_chunk)
         _keep(ctx, ctx.record, None, grad_h_steps)
-        grad_x, grad_w_ih, grad_b = _input_side_grads(ctx, grad_xproj, x, w_ih, (0, 2, 4), None)
-        if grad_b is None and ctx.needs_input_grad[5]:
-            grad_b = grad_xproj.sum(axis=(0, 1))
-        return (grad_x, grad_h0 if ctx.needs_input_grad[1] else None, grad_w_ih, grad_w_hh,
-                grad_b, grad_b)  # b_ih and b_hh enter the same sum: equal gradients
+        grad_x, grad_w_ih = _input_side_grads(ctx, grad_xproj, x, w_ih, 0, 2)
+        needs = ctx.needs_input_grad
+        # b_ih and b_hh enter the same sum, so they get the same gradient
+        grad_b = grad_xproj.sum(axis=(0, 1)) if needs[4] or needs[5] else None
+        return (grad_x, grad_h0 if needs[1] else None, grad_w_ih, grad_w_hh if needs[3] else None,
+                grad_b, grad_b)
 
 
 class LSTMSequence(Function):
@@ -241,10 +239,9 @@ class LSTMSequence(Function):
         ctx.backend.lstm_sequence_backward(grad_hs, grad_cT, w_hh, h0, c0, hs, cs, gates, grad_xproj,
                                            grad_w_hh, grad_h0, grad_c0, grad_h_steps, ctx.bptt_chunk)
         _keep(ctx, ctx.record, None, grad_h_steps)
-        grad_x, grad_w_ih, grad_b = _input_side_grads(ctx, grad_xproj, x, w_ih, (0, 3, 5), None)
+        grad_x, grad_w_ih = _input_side_grads(ctx, grad_xproj, x, w_ih, 0, 3)
         needs = ctx.needs_input_grad
-        if grad_b is None and needs[6]:
-            grad_b = grad_xproj.sum(axis=(0, 1))
+        grad_b = grad_xproj.sum(axis=(0, 1)) if needs[5] or needs[6] else None  # b_ih, b_hh alike
         return (grad_x, grad_h0 if needs[1] else None, grad_c0 if needs[2] else None, grad_w_ih,
                 grad_w_hh if needs[4] else None, grad_b, grad_b)
 
@@ -279,10 +276,10 @@ class GRUSequence(Function):
         ctx.backend.gru_sequence_backward(grad_hs, w_hh, b_hh, h0, hs, workspace, grad_xproj, grad_w_hh,
                                           grad_b_hh, grad_h0, grad_h_steps, ctx.bptt_chunk)
         _keep(ctx, ctx.record, None, grad_h_steps)
-        grad_x, grad_w_ih, grad_b_ih = _input_side_grads(ctx, grad_xproj, x, w_ih, (0, 2, 4), None)
+        grad_x, grad_w_ih = _input_side_grads(ctx, grad_xproj, x, w_ih, 0, 2)
         needs = ctx.needs_input_grad
         return (grad_x, grad_h0 if needs[1] else None, grad_w_ih, grad_w_hh if needs[3] else None,
-                grad_b_ih, grad_b_hh if needs[5] else None)
+                grad_xproj.sum(axis=(0, 1)) if needs[4] else None, grad_b_hh if needs[5] else None)
 
 
 # ----------------------------------------------------------------------------- cells
