@@ -11,8 +11,20 @@ def is_grad_enabled() -> bool:
     return getattr(_state, "enabled", True)
 
 
-def set_grad_enabled(mode: bool) -> None:
-    _state.enabled = bool(mode)
+class set_grad_enabled:
+    """Turn grad recording on or off now; used as a context manager, the previous mode comes
+    back on exit (as PyTorch's ``set_grad_enabled``)."""
+
+    def __init__(self, mode: bool) -> None:
+        self._previous = is_grad_enabled()
+        _state.enabled = bool(mode)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        _state.enabled = self._previous
+        return False
 
 
 class _GradMode:
@@ -29,11 +41,11 @@ class _GradMode:
 
     def __enter__(self):
         self._previous = is_grad_enabled()
-        set_grad_enabled(self.mode)
+        _state.enabled = self.mode
         return self
 
     def __exit__(self, *exc_info):
-        set_grad_enabled(self._previous)
+        _state.enabled = self._previous
         return False
 
     def __call__(self, fn):
