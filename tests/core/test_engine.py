@@ -590,3 +590,13 @@ def test_a_view_of_an_already_changed_tensor_saves_the_current_version():
         x.add_(1)  # x is at version 1 before the view is made
     SaveView.apply(x).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), [2.0, 2.0])
+
+
+def test_set_grad_enabled_as_a_context_manager_as_torch():
+    x = leaf([1.0])
+    with mg.set_grad_enabled(False):
+        assert not (x * 2).requires_grad
+        with mg.set_grad_enabled(True):
+            assert (x * 2).requires_grad
+        assert not mg.is_grad_enabled()
+    assert mg.is_grad_enabled()
