@@ -63,14 +63,14 @@ cdef void _max_forward_plane(const floating[:, :, :, ::1] x, floating[:, :, :, :
 
 cdef void _max_backward_plane(const floating[:, :, :, ::1] grad_out, const int64_t[:, :, :, ::1] argmax,
                               floating[:, :, :, ::1] grad_x, Py_ssize_t n, Py_ssize_t c) noexcept nogil:
-    cdef Py_ssize_t W = grad_x.shape[3], i, j, h, w, index
-    for h in range(grad_x.shape[2]):
-        for w in range(W):
-            grad_x[n, c, h, w] = 0
+    # argmax is a flat index into the plane, so address the plane flat (no division by W)
+    cdef floating* plane = &grad_x[n, c, 0, 0]
+    cdef Py_ssize_t i, j, hw
+    for hw in range(grad_x.shape[2] * grad_x.shape[3]):
+        plane[hw] = 0
     for i in range(grad_out.shape[2]):
         for j in range(grad_out.shape[3]):
-            index = argmax[n, c, i, j]
-            grad_x[n, c, index // W, index % W] += grad_out[n, c, i, j]
+            plane[argmax[n, c, i, j]] += grad_out[n, c, i, j]
 
 
 def max_pool2d_forward(const floating[:, :, :, ::1] x, floating[:, :, :, ::1] out,
