@@ -50,3 +50,11 @@ def test_p18_gradient_of_the_squared_error_loss():
     loss.backward()
     np.testing.assert_allclose(predicted.grad.numpy(), (predicted - actual).numpy(), rtol=1e-6)
     assert loss.item() == pytest.approx(0.5 * (0.01 + 0.01 + 0.04 + 0.36 + 0.04 + 0.64), rel=1e-6)
+
+
+def test_p11_hidden_sizes_8_3_5_parameter_count():
+    mlp = importlib.import_module("minigrad.examples.05_mlp_digits").mlp
+    # the course's 784 -> 8 -> 3 -> 5 hidden layers, with 10 classes out: weights + biases of 4 layers
+    model = mlp(784, [8, 3, 5], 10)
+    assert sum(p.numel() for p in model.parameters()) == (784 * 8 + 8) + (8 * 3 + 3) + (3 * 5 + 5) + (5 * 10 + 10)
+    assert [m.out_features for m in model if hasattr(m, "out_features")] == [8, 3, 5, 10]
