@@ -379,3 +379,7 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100, reductio
 # recurrent (rnn.py): a whole sequence as one graph node per layer and direction, and single cells
 from ..ops.recurrent import (StepRecord, gru_cell, gru_sequence, lstm_cell, lstm_sequence,  # noqa: E402,F401
                              rnn_cell, rnn_sequence)
+
+# convolution and pooling (conv.py, pooling.py): checks first, then the active backend's kernels
+from ..ops.conv import conv1d, conv2d  # noqa: E402,F401
+from ..ops.pool import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d  # noqa: E402,F401
