@@ -1,0 +1,160 @@
+"""Weight initialisation (p.12-13): normal, truncated normal, constants, Xavier/He, TF fan-avg — and why a constant never learns.
+
+Seven ways to fill the weights (and biases) of the same 64 -> 32 -> 32 -> 10 ReLU network, each
+trained the same way on the digits.  A constant start makes every hidden unit of a layer compute
+the same thing, so every unit gets the same gradient and the units stay copies of each other
+for ever (the symmetry is never broken); random starts give each unit its own feature.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+import minigrad as mg
+import minigrad.nn as nn
+import minigrad.optim as optim
+from minigrad.course import Result, exit_code, parse_example_args
+from minigrad.data import DataLoader, TensorDataset, load_digits
+from minigrad.metrics import accuracy
+from minigrad.train import fit, predict
+
+TARGET = 0.9            # test accuracy every random initialisation must reach
+SPREAD = 1e-6           # "identical units": max spread of a weight across the units of a layer
+HIDDEN = 32
+SIGMA = 0.1             # the slide leaves σ open; 0.1 keeps 64-input ReLU layers in a sane range
+
+# name -> fills one Linear layer (weight [out, in], bias [out]).  The slide's options, p.12-13
+# (weights and biases alike), then the fan-based rules that pick σ from the layer's size.
+INITS = {
+    "normal σ=0.1": lambda w, b: (nn.init.normal_(w, 0, SIGMA), nn.init.normal_(b, 0, SIGMA)),
+    "truncated normal ±2σ": lambda w, b: (nn.init.trunc_normal_(w, 0, SIGMA), nn.init.trunc_normal_(b, 0, SIGMA)),
+    "constant 0": lambda w, b: (nn.init.zeros_(w), nn.init.zeros_(b)),
+    "constant 1": lambda w, b: (nn.init.ones_(w), nn.init.ones_(b)),
+    "Xavier uniform": lambda w, b: (nn.init.xavier_uniform_(w), nn.init.zeros_(b)),
+    "He (Kaiming) normal": lambda w, b: (nn.init.kaiming_normal_(w, nonlinearity="relu"), nn.init.zeros_(b)),
+    "TF fan_avg trunc. normal": lambda w, b: (
+        nn.init.variance_scaling_(w, 1.0, mode="fan_avg", distribution="truncated_normal"), nn.init.zeros_(b)),
+}
+CONSTANT = ("constant 0", "constant 1")
+
+
+def make_model(init) -> nn.Sequential:
+    model = nn.Sequential(nn.Linear(64, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, 10))
+    for layer in model:
+        if isinstance(layer, nn.Linear):
+            init(layer.weight, layer.bias)
+    return model
+
+
+def unit_spread(model: nn.Sequential) -> float:
+    """How different the hidden units of a layer are: for each incoming weight, max − min across
+    the units (rows of the weight), the largest over both hidden layers; 0 = identical copies."""
+    return max(float(np.ptp(model[i].weight.numpy(), axis=0).max()) for i in (0, 2))
+
+
+def train(name: str, data: tuple, epochs: int, seed: int):
+    """Train a fresh model started by INITS[name]; return (first-layer weights at the start, model, history)."""
+    X_train, X_test, y_train, y_test = data
+    mg.manual_seed(seed)                               # the same batches for every initialisation
+    model = make_model(INITS[name])
+    start = model[0].weight.numpy().copy()
+    loader = DataLoader(TensorDataset(X_train, y_train), batch_size=64, shuffle=True)
+    history = fit(model, nn.CrossEntropyLoss(), optim.Adam(model.parameters(), lr=3e-3), loader,
+                  epochs=epochs, progress=False)
+    return start, model, history
+
+
+def plot_histograms(starts: dict, path: str) -> str:
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 4, figsize=(15, 6.5))
+    for ax, (name, weights) in zip(axes.ravel(), starts.items()):
+        values = weights.ravel()
+        if np.ptp(values) == 0:                        # a constant: one bar at its value
+            ax.bar([values[0]], [values.size], width=0.1, color="tab:red")
+            ax.set_xlim(values[0] - 1, values[0] + 1)
+        else:
+            ax.hist(values, bins=40, color="tab:blue")
+        ax.set_title(f"{name}\nstd {values.std():.3f}, range [{values.min():.2f}, {values.max():.2f}]", fontsize=9)
+        ax.set_xlabel("weight value")
+        ax.set_ylabel("count")
+    axes.ravel()[-1].axis("off")
+    fig.suptitle(f"first-layer weights at the start (64 × {HIDDEN} = {64 * HIDDEN} values)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def plot_training(histories: dict, accuracies: dict, spreads: dict, trained: dict, path: str) -> str:
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, 2, figsize=(14, 9))
+    curves, bars = axes[0]
+    for name, history in histories.items():
+        curves.plot(history.epochs, history["loss"], linestyle="--" if name in CONSTANT else "-", label=name)
+    curves.set_yscale("log")
+    curves.set_xlabel("epoch")
+    curves.set_ylabel("training cross-entropy")
+    curves.set_title("training loss by initialisation (dashed: constants)")
+    curves.grid(alpha=0.3)
+    curves.legend(fontsize=8)
+    names = list(accuracies)
+    bars.barh(names, [accuracies[n] for n in names], color=["tab:red" if n in CONSTANT else "tab:blue" for n in names])
+    for i, n in enumerate(names):
+        bars.text(accuracies[n] + 0.01, i, f"{accuracies[n]:.3f}  (unit spread {spreads[n]:.2g})", va="center", fontsize=8)
+    bars.axvline(TARGET, color="gray", linestyle=":", label=f"target {TARGET}")
+    bars.set_xlim(0, 1.45)
+    bars.set_xticks(np.linspace(0, 1, 6))
+    bars.invert_yaxis()
+    bars.set_xlabel("test accuracy")
+    bars.set_title("test accuracy after training (red: constant init)")
+    bars.legend(loc="center right")
+    for ax, (name, weights) in zip(axes[1], trained.items()):
+        image = ax.imshow(weights, aspect="auto", cmap="coolwarm")
+        fig.colorbar(image, ax=ax)
+        ax.set_xlabel("input pixel")
+        ax.set_ylabel("hidden unit")
+        ax.set_title(f"first-layer weights after training: {name}\n"
+                     + ("every row (unit) the same: the symmetry never breaks" if name in CONSTANT
+                        else "every unit has learned its own feature"))
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def main(argv=None) -> Result:
+    args = parse_example_args(__doc__.splitlines()[0], argv)
+    epochs = 15 if args.quick else 40
+
+    X, y = load_digits()
+    X_train, X_test, y_train, y_test = train_test_split(X / 16.0, y, test_size=0.25, stratify=y, random_state=args.seed)
+    data = (X_train, X_test, y_train, y_test)
+
+    starts, histories, accuracies, spreads, trained = {}, {}, {}, {}, {}
+    print(f"{'initialisation':<26} {'final train loss':>16} {'test accuracy':>14} {'hidden-unit spread':>19}")
+    for name in INITS:
+        starts[name], model, histories[name] = train(name, data, epochs, args.seed)
+        accuracies[name] = accuracy(predict(model, X_test), y_test)
+        spreads[name] = unit_spread(model)
+        if name in ("constant 1", "He (Kaiming) normal"):
+            trained[name] = model[0].weight.numpy().copy()
+        print(f"{name:<26} {histories[name].last('loss'):>16.4f} {accuracies[name]:>14.4f} {spreads[name]:>19.3g}")
+
+    symmetric = all(spreads[n] < SPREAD for n in CONSTANT)
+    worst_random = min(a for n, a in accuracies.items() if n not in CONSTANT)
+    print(f"constant inits: hidden units still identical after training (spread < {SPREAD:g}): {symmetric}")
+    print(f"random inits: lowest test accuracy {worst_random:.4f} (target >= {TARGET})")
+    plots = [plot_histograms(starts, os.path.join(args.out, "init_histograms.png")),
+             plot_training(histories, accuracies, spreads, trained, os.path.join(args.out, "init_training.png"))]
+    return Result(metric="lowest accuracy of random inits", value=worst_random,
+                  target=f">= {TARGET}, constant inits' unit spread < {SPREAD:g}",
+                  passed=symmetric and worst_random >= TARGET,
+                  details={"accuracy": accuracies, "unit_spread": spreads, "epochs": epochs}, plots=plots)
+
+
+if __name__ == "__main__":
+    raise SystemExit(exit_code(main()))
