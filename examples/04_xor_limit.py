@@ -11,7 +11,6 @@ import os
 
 import numpy as np
 
-import minigrad as mg
 import minigrad.nn as nn
 import minigrad.optim as optim
 from minigrad.course import Result, exit_code, parse_example_args

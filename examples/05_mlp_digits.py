@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import time
 
-import numpy as np
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
@@ -49,7 +48,8 @@ def plot_settings(rows: list[dict], epochs: int, path: str) -> str:
     ax.set_ylim(0, 1.15)
     ax.set_xlabel("hidden layer sizes (64 inputs -> ... -> 10 classes)")
     ax.set_ylabel("test accuracy")
-    ax.set_title(f"MLP on 8×8 digits, {epochs} epochs each:\nthe course's narrow [8, 3, 5] against wider and deeper nets")
+    ax.set_title(f"MLP on 8×8 digits, {epochs} epochs each:\n"
+                 "the course's narrow [8, 3, 5] against wider and deeper nets")
     ax.legend(loc="lower right")
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
