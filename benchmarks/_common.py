@@ -31,28 +31,20 @@ def machine_line() -> str:
 @contextlib.contextmanager
 def limit_threads(n: int):
     """Limit PyTorch, Numba, OpenMP (the Cython kernels) and BLAS to ``n`` threads alike."""
-    from threadpoolctl import threadpool_limits
-    previous_torch = previous_numba = None
+    from minigrad.threads import limit_threads as limit_minigrad
     try:
         import torch
-        previous_torch = torch.get_num_threads()
-        torch.set_num_threads(n)
     except ImportError:
         torch = None
+    previous = torch.get_num_threads() if torch is not None else None
+    if torch is not None:
+        torch.set_num_threads(n)
     try:
-        import numba
-        previous_numba = numba.get_num_threads()
-        numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
-    except ImportError:
-        numba = None
-    with threadpool_limits(limits=n):
-        try:
+        with limit_minigrad(n):
             yield
-        finally:
-            if torch is not None:
-                torch.set_num_threads(previous_torch)
-            if numba is not None:
-                numba.set_num_threads(previous_numba)
+    finally:
+        if torch is not None:
+            torch.set_num_threads(previous)
 
 
 def interleaved(steps: dict, blocks: int = 5, repeats: int = 4, warmup: int = 2) -> dict:

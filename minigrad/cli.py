@@ -2,7 +2,7 @@
 
     minigrad list
     minigrad run NAME [--quick] [--backend B] [--out DIR] [--seed N]
-    minigrad course [--quick] [--backend B] [--out DIR] [--seed N] [--only 1,2,5]
+    minigrad course [--quick] [--backend B] [--out DIR] [--seed N] [--threads N] [--only 1,2,5]
     minigrad kernels [...]          (the kernel report, when minigrad.kernel_report exists)
 
 ``course`` runs every example in-process and prints one table; an example that raises is a FAIL
@@ -22,6 +22,7 @@ import traceback
 import unicodedata
 
 from .course import Result, find_example, list_examples, run_example
+from .threads import limit_threads
 
 COLUMNS = ["example", "what it shows", "metric", "value", "target", "seconds", "result"]
 
@@ -31,6 +32,9 @@ def _add_knobs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backend", default=None, help="kernel backend: numpy, numba or cython")
     parser.add_argument("--out", default="out", help="folder for plots; each example writes to OUT/<example>/")
     parser.add_argument("--seed", type=int, default=None, help="seed passed to every example")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads for BLAS, OpenMP and Numba (default 1: the course's models are small, "
+                             "and a busy second core stalls multi-threaded steps); 0 = no limit")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -159,7 +163,8 @@ def cmd_run(args) -> int:
     except KeyError as exc:
         return _unknown("run", exc)
     summary = dict((m, s) for _, m, s in list_examples()).get(module, "")
-    row, result = _run_row(module, summary, _example_argv(args, module))
+    with limit_threads(args.threads or None):
+        row, result = _run_row(module, summary, _example_argv(args, module))
     if result is not None:
         print(result.line())
         for plot in result.plots:
@@ -177,7 +182,8 @@ def cmd_course(args) -> int:
     started = time.perf_counter()
     for _, module, summary in examples:
         print(f"\n=== {module}: {summary}", flush=True)
-        row, result = _run_row(module, summary, _example_argv(args, module))
+        with limit_threads(args.threads or None):
+            row, result = _run_row(module, summary, _example_argv(args, module))
         if result is not None:
             print(result.line(), flush=True)
         rows.append(row)
