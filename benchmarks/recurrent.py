@@ -3,8 +3,10 @@
 A step is forward, loss, backward and optimiser step, float32.  Models: LSTM 28→128 over 28
 steps, batch 64, last hidden → Linear 128→10, cross-entropy, SGD; the same with GRU; the tiny
 char-LSTM (vocab 5 one-hot, hidden 6, 6 steps, batch 1, Linear 6→5 per step, Adam).  Both
-libraries start from the same weights.  Steps are interleaved one by one (minigrad backend A,
-B, ..., PyTorch, then again), median of --steps steps after --warmup steps.
+libraries start from the same weights.  Steps are interleaved one by one (PyTorch, minigrad
+backend A, B, ..., then again), median of --steps steps after --warmup steps (ten times as many
+for the ~1 ms char-LSTM step).  On a busy machine the scheduler's time slices (~4 ms) land on
+whichever step is running: interleaving spreads them evenly, the median discards most of them.
 Thread limits (torch.set_num_threads and NUMBA/OMP/OPENBLAS/MKL_NUM_THREADS) are set before
 any import, so each thread count runs in its own process: without --threads the script runs
 itself once per count in (1, 2) and prints one markdown table.
@@ -129,19 +131,25 @@ def steps_for(name: str, backends: list) -> dict:
     return runs
 
 
-def measure(name: str, backends: list, steps: int, warmup: int) -> dict:
-    """Median milliseconds per step of each run, steps interleaved one by one."""
+def measure(name: str, backends: list, steps: int, warmup: int) -> tuple[dict, dict]:
+    """Median wall-clock and CPU milliseconds per step of each run, steps interleaved one by one.
+
+    CPU time (all threads of the process) is immune to the scheduler giving the core to another
+    process; at one thread it is the compute alone, at two it also counts threads spinning idle.
+    """
     runs = steps_for(name, backends)
     for _ in range(warmup):
         for step in runs.values():
             step()
-    samples = {run: [] for run in runs}
+    wall, cpu = {run: [] for run in runs}, {run: [] for run in runs}
     for _ in range(steps):
         for run, step in runs.items():
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             step()
-            samples[run].append(time.perf_counter() - started)
-    return {run: statistics.median(values) * 1e3 for run, values in samples.items()}
+            wall[run].append(time.perf_counter() - started)
+            cpu[run].append(time.process_time() - started_cpu)
+    median = (lambda samples: {run: statistics.median(v) * 1e3 for run, v in samples.items()})
+    return median(wall), median(cpu)
 
 
 def run_here(args) -> list:
@@ -153,8 +161,10 @@ def run_here(args) -> list:
     backends = mg.available_backends()
     rows = []
     for name in args.models:
-        times = measure(name, backends, max(args.steps, 20), args.warmup)
-        rows.append(dict(model=name, threads=args.threads, times=times))
+        # ~1 ms steps: ten times as many, so a scheduler preemption (a few ms) cannot move the median
+        steps = max(args.steps, 20) * (10 if name == "char_lstm" else 1)
+        times, cpu = measure(name, backends, steps, args.warmup)
+        rows.append(dict(model=name, threads=args.threads, times=times, cpu=cpu))
         if not args.json:
             print(f"{name} @ {args.threads} thread(s): "
                   + ", ".join(f"{k} {v:.2f} ms" for k, v in times.items()), flush=True)
@@ -162,15 +172,17 @@ def run_here(args) -> list:
 
 
 def table(rows: list) -> str:
+    """Wall-clock medians and their ratio to PyTorch; in brackets the ratio of CPU-time medians."""
     backends = [k for k in rows[0]["times"] if k != "torch"]
     lines = ["| model | threads | " + " | ".join(f"{b} ms" for b in backends)
-             + " | PyTorch ms | " + " | ".join(f"{b}/PyTorch" for b in backends) + " | aim |",
+             + " | PyTorch ms | " + " | ".join(f"{b}/PyTorch (CPU time)" for b in backends) + " | aim |",
              "|---|---:|" + "---:|" * (2 * len(backends) + 1) + "---|"]
     for row in rows:
-        t = row["times"]
+        t, c = row["times"], row["cpu"]
         lines.append(f"| {DESCRIPTIONS[row['model']]} | {row['threads']} | "
                      + " | ".join(f"{t[b]:.2f}" for b in backends) + f" | {t['torch']:.2f} | "
-                     + " | ".join(f"{t[b] / t['torch']:.2f}×" for b in backends) + f" | ≤ {AIMS[row['model']]}× |")
+                     + " | ".join(f"{t[b] / t['torch']:.2f}× ({c[b] / c['torch']:.2f}×)" for b in backends)
+                     + f" | ≤ {AIMS[row['model']]}× |")
     return "\n".join(lines)
 
 
@@ -210,8 +222,8 @@ def main() -> None:
         rows.extend(json.loads(done.stdout.strip().splitlines()[-1]))
     import minigrad as mg
     import platform
-    print(f"Python {platform.python_version()}, NumPy {np.__version__}, {os.cpu_count()} cores; "
-          f"backends: {', '.join(mg.available_backends())}\n")
+    print(f"Python {platform.python_version()}, NumPy {np.__version__}, {os.cpu_count()} cores "
+          f"(load average {os.getloadavg()[0]:.1f} at the end); backends: {', '.join(mg.available_backends())}\n")
     print(table(rows))
 
 
