@@ -9,6 +9,7 @@ needed).  The ctx object *is* the graph node: it becomes the outputs' ``grad_fn`
 from __future__ import annotations
 
 import os
+import time
 import traceback
 
 import numpy as np
@@ -108,7 +109,10 @@ class Function:
         if cls.uses_kernels:
             from ..backend import current_kernels
             ctx.backend = current_kernels()
+        started = time.perf_counter() if observers else 0.0
         raw = cls.forward(ctx, *arrays, **kwargs)
+        if observers:  # the forward's own time, for the observers (trace) to read
+            ctx.forward_seconds = time.perf_counter() - started
         multiple = isinstance(raw, tuple)
         outputs = raw if multiple else (raw,)
         if not record:
