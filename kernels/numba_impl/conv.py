@@ -52,6 +52,8 @@ def _im2col_image(x, n, cols, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw):
                         cols_flat[dst + _u(j)] = 0.0
                     for j in range(j1, ow):  # right padding
                         cols_flat[dst + _u(j)] = 0.0
+                    if j1 == j0:  # (then the offsets below may be negative)
+                        continue
                     src = _u(((n * channels + c) * height + hi) * width + j0 * sw + q * dw - pw)
                     dst += _u(j0)
                     if sw == 1:  # a contiguous run: let LLVM vectorise it
@@ -75,7 +77,7 @@ def _col2im_image(cols, grad_x, n, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw):
                 j0, j1 = _valid_range(width, q * dw - pw, sw, ow)
                 for i in range(oh):
                     hi = i * sh + p * dh - ph
-                    if hi < 0 or hi >= height:
+                    if hi < 0 or hi >= height or j1 == j0:
                         continue
                     src = _u((((c * kh + p) * kw + q) * oh + i) * ow + j0)
                     dst = _u(((n * channels + c) * height + hi) * width + j0 * sw + q * dw - pw)

@@ -3,6 +3,8 @@ PyTorch and against central finite differences."""
 from __future__ import annotations
 
 import itertools
+import multiprocessing
+import threading
 from typing import NamedTuple
 
 import numpy as np
@@ -58,6 +60,7 @@ CASES = {
     "pad_with_dilation": Conv(2, 2, 8, 8, 3, 3, 3, padding=(2, 2), dilation=(2, 2)),
     "all_different": Conv(2, 3, 10, 7, 4, 3, 3, stride=(3, 2), padding=(2, 1), dilation=(2, 3)),
     "pointwise_padded_strided": Conv(2, 4, 6, 5, 3, 1, 1, stride=(2, 2), padding=(1, 1)),
+    "padding_wider_than_input": Conv(2, 2, 1, 2, 3, 3, 3, padding=(3, 3), dilation=(3, 3)),
     "conv1d": Conv(2, 3, 1, 20, 2, 1, 5, stride=(1, 2), padding=(0, 2), dilation=(1, 2)),
     "lenet_like": Conv(2, 6, 14, 14, 16, 5, 5),
 }
@@ -143,6 +146,56 @@ def test_backward_input_accumulates_overlaps_and_zeroes_gaps(kernels):
     np.testing.assert_array_equal(grad_x[0, 0], np.outer(row, row))
 
 
+# ---------------------------------------------------------------- threads and fork
+
+def _forward_in_child(backend_name, x, w, queue):
+    from minigrad.kernels import load_backend
+    case = CASES["basic"]
+    out = np.empty((case.n, case.o, *case.out_hw))
+    load_backend(backend_name).conv2d_forward(x, w, out, *case.args)
+    queue.put(out)
+
+
+def test_kernels_work_in_forked_child(kernels, rng):
+    # A DataLoader worker forks after the parent ran kernels; GNU OpenMP would hang there.
+    try:
+        ctx = multiprocessing.get_context("fork")
+    except ValueError:
+        pytest.skip("no fork on this platform")
+    case = CASES["basic"]
+    x, w, _ = case.arrays(rng, np.float64)
+    want = np.empty((case.n, case.o, *case.out_hw))
+    kernels.conv2d_forward(x, w, want, *case.args)  # the parent uses its threads first
+    queue = ctx.Queue()
+    child = ctx.Process(target=_forward_in_child, args=(kernels.name, x, w, queue))
+    child.start()
+    child.join(timeout=60)
+    if child.is_alive():
+        child.kill()
+        pytest.fail(f"backend {kernels.name!r} hung in a forked child")
+    assert child.exitcode == 0
+    np.testing.assert_allclose(queue.get(timeout=5), want, **TOL[np.float64])
+
+
+def test_kernels_from_several_threads(kernels, rng):
+    case = CASES["lenet_like"]
+    x, w, g = case.arrays(rng, np.float64)
+    want = run_kernels(kernels, case, x, w, g)
+    results = [None] * 3
+
+    def work(i):
+        for _ in range(5):
+            results[i] = run_kernels(kernels, case, x, w, g)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(results))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for got in results:
+        assert_same(got, want, np.float64)
+
+
 # ---------------------------------------------------------------- reference vs PyTorch
 
 TORCH_GRID = [
@@ -152,6 +205,7 @@ TORCH_GRID = [
     Conv(2, 2, 9, 11, 3, 3, 2, stride=(1, 3), padding=(2, 0), dilation=(2, 1)),
     Conv(2, 2, 12, 7, 3, 2, 3, stride=(2, 1), padding=(0, 1), dilation=(3, 2)),
     Conv(1, 2, 1, 16, 3, 1, 3, stride=(1, 2), padding=(0, 1), dilation=(1, 3)),
+    CASES["padding_wider_than_input"],
 ]
 
 
