@@ -1,2 +1,3 @@
-"""viz: plots of training and data (graph drawing joins later)."""
+"""viz: plots of training and data; the autograd graph (draw_graph), element zoom, gradient flow."""
+from .graph import draw_graph, retain_grads
 from .plots import plot_confusion_matrix, plot_decision_boundary, plot_learning_curves, plot_predictions
