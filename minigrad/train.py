@@ -199,7 +199,7 @@ class _Progress:
 # ---------------------------------------------------------------------------------- fit ---
 def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs: int = 1, metrics=(),
         early_stopping: int | None = None, restore_best: bool = True, progress=True,
-        grad_clip: float | None = None, on_epoch_end=None) -> History:
+        grad_clip: float | None = None, on_epoch_end=None, callbacks=()) -> History:
     """Train ``model`` for ``epochs`` passes over ``train_loader``; return the History.
 
     metrics:        names ("accuracy", "mse", "mae", "rmse", "r2"), callables ``f(pred, target)``
@@ -212,6 +212,10 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs: int = 
     on_epoch_end:   ``f(epoch, history)`` after every epoch, the last included (e.g. to step an
                     lr scheduler); returning True stops training.
     progress:       True: a tqdm bar on a terminal, one line per epoch otherwise; False: silent.
+    callbacks:      objects with either or both of ``on_step_end(epoch, step, loss)`` (after each
+                    optimizer step; the step's gradients, clipped if asked, are still in ``.grad``)
+                    and ``on_epoch_end(epoch, history)`` (after ``on_epoch_end``; True stops), e.g.
+                    ``minigrad.viz.GradientFlow`` or ``minigrad.health.HealthMonitor``.
     Raises NonFiniteLossError, before the optimizer step, when the loss or a gradient is NaN/inf.
     """
     if early_stopping is not None and val_loader is None:
@@ -256,6 +260,9 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs: int = 
                 if clip is not None:
                     clip([p for _, p in named_parameters], grad_clip)
                 optimizer.step()
+                for callback in callbacks:
+                    if hasattr(callback, "on_step_end"):
+                        callback.on_step_end(epoch, step, value)
 
                 n = _count(target)
                 total, count = total + value * n, count + n
@@ -282,6 +289,9 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs: int = 
             else:
                 epochs_without_gain += 1
         stop_asked = on_epoch_end is not None and on_epoch_end(epoch, history) is True
+        for callback in callbacks:
+            if hasattr(callback, "on_epoch_end") and callback.on_epoch_end(epoch, history) is True:
+                stop_asked = True
         if stop_asked or (early_stopping is not None and epochs_without_gain >= early_stopping):
             history.stopped_epoch = epoch
             history.stopped_reason = "callback" if stop_asked else "early_stopping"
