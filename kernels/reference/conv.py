@@ -61,8 +61,8 @@ def conv2d_backward_input(grad_out: np.ndarray, w: np.ndarray, grad_x: np.ndarra
     # add its gradient back there. Overlapping windows accumulate.
     grad_xp = np.zeros((n, c, h + 2 * ph, wd + 2 * pw), dtype=grad_x.dtype)
     for p in range(kh):
-        rows = slice(p * dh, p * dh + sh * (oh - 1) + 1, sh)
+        tap_rows = slice(p * dh, p * dh + sh * (oh - 1) + 1, sh)
         for q in range(kw):
-            cols = slice(q * dw, q * dw + sw * (ow - 1) + 1, sw)
-            grad_xp[:, :, rows, cols] += grad_cols[:, :, p, q]
+            tap_cols = slice(q * dw, q * dw + sw * (ow - 1) + 1, sw)
+            grad_xp[:, :, tap_rows, tap_cols] += grad_cols[:, :, p, q]
     grad_x[...] = grad_xp[:, :, ph : ph + h, pw : pw + wd]
