@@ -1,0 +1,327 @@
+"""compare: run a minigrad model and its PyTorch twin side by side and find the first layer that disagrees.
+
+    report = mg.compare(model, torch_model, x)
+    print(report)          # a table per layer (output and gradient differences) and a verdict
+    report.first           # the first divergence (layer, what, size), or None
+
+Parameters are matched by name (``named_parameters()`` uses the same names in both libraries for
+the same architecture).  By default minigrad's weights (and buffers) are copied into the torch
+model, so any difference comes from the computation; with ``copy_weights=False`` they are
+compared instead and reported.  Both models run forward in eval mode (so dropout is off; modes are
+restored afterwards) and backward from the sum of the outputs, or from ``loss_fn``.  A forward hook
+on every submodule keeps its output, and a hook on that output keeps the gradient arriving at it.
+
+The first divergence is searched the way the values flowed: forward, the first module (in call
+order) whose output differs; if every output agrees, backward from the output, the first module
+whose output gradient or parameter gradients differ — the culprit is then that module's backward
+(for its parameters) or the backward of the module that consumes its output.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class LayerRow:
+    name: str
+    kind: str
+    shape: tuple | None
+    output_diff: float | None = None
+    grad_diff: float | None = None
+    output_ok: bool = True
+    grad_ok: bool = True
+    param_grad_diff: float | None = None
+    param_ok: bool = True
+
+
+@dataclass
+class Divergence:
+    layer: str
+    what: str           # "parameter", "output", "output gradient", "parameter gradient"
+    max_diff: float
+    message: str
+
+
+@dataclass
+class CompareReport:
+    """Per-module rows in call order, per-parameter differences, and the first divergence."""
+
+    rows: list
+    params: dict                        # name -> {"weight_diff", "grad_diff", "shape"}
+    loss: tuple                         # (minigrad, torch)
+    first: Divergence | None
+    problems: list = field(default_factory=list)
+    atol: float = 1e-5
+    rtol: float = 1e-4
+
+    @property
+    def ok(self) -> bool:
+        return self.first is None and not self.problems
+
+    def row(self, name: str) -> LayerRow:
+        for row in self.rows:
+            if row.name == name:
+                return row
+        raise KeyError(name)
+
+    def __str__(self) -> str:
+        def cell(value, ok):
+            return "-" if value is None else f"{value:.2e}{'' if ok else ' !'}"
+
+        header = f"{'module':<14} {'type':<12} {'output shape':<18} {'|Δ output|':>12} {'|Δ out grad|':>13} {'|Δ param grad|':>15}"
+        lines = [header, "-" * len(header)]
+        for r in self.rows:
+            shape = "-" if r.shape is None else str(r.shape)
+            lines.append(f"{r.name:<14} {r.kind:<12} {shape:<18} {cell(r.output_diff, r.output_ok):>12} "
+                         f"{cell(r.grad_diff, r.grad_ok):>13} {cell(r.param_grad_diff, r.param_ok):>15}")
+        lines.append(f"loss: minigrad {self.loss[0]:.6g}, torch {self.loss[1]:.6g}")
+        lines.extend(f"note: {p}" for p in self.problems)
+        if self.first is None:
+            lines.append(f"all outputs and gradients agree (atol {self.atol:g}, rtol {self.rtol:g})")
+        else:
+            lines.append(f"FIRST DIVERGENCE: {self.first.message}")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+# ---------------------------------------------------------------------------- helpers ----
+def _flat(value) -> list:
+    """The tensors in a module's output, in order (tuples such as LSTM's (out, (h, c)) flattened)."""
+    if isinstance(value, (tuple, list)):
+        return [t for v in value for t in _flat(v)]
+    return [value] if value is not None and hasattr(value, "shape") else []
+
+
+def _np(t) -> np.ndarray:
+    if hasattr(t, "detach") and hasattr(t, "cpu"):  # torch
+        return t.detach().cpu().numpy().astype(np.float64)
+    return np.asarray(getattr(t, "data", t), dtype=np.float64)
+
+
+def _max_diff(a_list, b_list) -> float | None:
+    if not a_list or len(a_list) != len(b_list):
+        return None
+    worst = 0.0
+    for a, b in zip(a_list, b_list):
+        a, b = _np(a), _np(b)
+        if a.shape != b.shape:
+            return float("inf")
+        if a.size:
+            worst = max(worst, float(np.max(np.abs(a - b))))
+    return worst
+
+
+def _close(diff, reference_list, atol, rtol) -> bool:
+    if diff is None:
+        return True
+    scale = max((float(np.max(np.abs(_np(r)))) if _np(r).size else 0.0) for r in reference_list) if reference_list else 0.0
+    return diff <= atol + rtol * scale
+
+
+def _layer_of(name: str) -> str:
+    return name.rsplit(".", 1)[0] if "." in name else ""
+
+
+class _Recorder:
+    """Forward hooks on every module: outputs per call, and hooks on them for their gradients."""
+
+    def __init__(self, named_modules, is_torch: bool):
+        self.order, self.outputs, self.grads, self.handles = [], {}, {}, []
+        for name, module in named_modules:
+            self.handles.append(module.register_forward_hook(self._hook(name, is_torch)))
+
+    def _hook(self, name, is_torch):
+        def hook(module, inputs, output):
+            call = sum(1 for n, _ in self.order if n == name)
+            key = (name, call)
+            self.order.append(key)
+            tensors = _flat(output)
+            self.outputs[key] = [_np(t) for t in tensors]
+            self.grads[key] = [None] * len(tensors)
+            for i, t in enumerate(tensors):
+                if getattr(t, "requires_grad", False):
+                    t.register_hook(self._grad_hook(key, i))
+            return None
+        return hook
+
+    def _grad_hook(self, key, i):
+        def hook(grad):
+            self.grads[key][i] = _np(grad)
+            return None
+        return hook
+
+    def remove(self):
+        for handle in self.handles:
+            handle.remove()
+
+
+def _torch_loss(loss_fn):
+    """A minigrad loss module's torch twin (same class name and reduction), for loss_fn=module."""
+    import torch
+
+    cls = getattr(torch.nn, type(loss_fn).__name__, None)
+    if cls is None:
+        raise TypeError(f"compare: no torch.nn.{type(loss_fn).__name__} to mirror the loss; pass "
+                        "loss_fn=(minigrad_loss, torch_loss)")
+    return cls(reduction=getattr(loss_fn, "reduction", "mean"))
+
+
+def _sum_outputs(output):
+    tensors = [t for t in _flat(output) if getattr(t, "requires_grad", False)]
+    total = tensors[0].sum()
+    for t in tensors[1:]:
+        total = total + t.sum()
+    return total
+
+
+# ------------------------------------------------------------------------------ compare ----
+def compare(model, torch_model, x, loss_fn=None, target=None, copy_weights: bool = True,
+            atol: float = 1e-5, rtol: float = 1e-4) -> CompareReport:
+    """Compare ``model`` (minigrad) with ``torch_model`` on input ``x`` (array, Tensor or tuple).
+
+    loss_fn: None (backward from the sum of the outputs), a minigrad loss module whose torch.nn
+    namesake is used on the torch side, or a pair ``(minigrad_loss, torch_loss)``; called as
+    ``loss_fn(output, target)``.  copy_weights: copy minigrad's parameters and buffers into the
+    torch model first (True) or only compare them (False).  atol/rtol: a difference counts when
+    ``max|a − b| > atol + rtol · max|torch value|``.  The torch model is cast to minigrad's dtype.
+    """
+    import torch
+
+    import minigrad as mg
+    from .tensor import Tensor
+
+    problems = []
+    mg_params = dict(model.named_parameters())
+    dtype = next(iter(mg_params.values())).dtype if mg_params else np.dtype(np.float32)
+    torch_dtype = torch.float64 if dtype == np.float64 else torch.float32
+    torch_model.to(torch_dtype)
+    torch_params = dict(torch_model.named_parameters())
+    for name in mg_params.keys() - torch_params.keys():
+        problems.append(f"parameter {name!r} exists in minigrad only")
+    for name in torch_params.keys() - mg_params.keys():
+        problems.append(f"parameter {name!r} exists in torch only")
+
+    param_info = {}
+    first_param = None
+    mg_state, torch_state = model.state_dict(), torch_model.state_dict()
+    with torch.no_grad():
+        for name, value in mg_state.items():
+            if name not in torch_state:
+                continue
+            mine, theirs = _np(value), torch_state[name]
+            if tuple(theirs.shape) != mine.shape:
+                problems.append(f"{name!r} has shape {mine.shape} in minigrad but {tuple(theirs.shape)} in torch")
+                continue
+            if copy_weights:
+                theirs.copy_(torch.from_numpy(mine).to(theirs.dtype))
+            elif name in mg_params:
+                diff = float(np.max(np.abs(mine - _np(theirs)))) if mine.size else 0.0
+                param_info.setdefault(name, {})["weight_diff"] = diff
+                if not _close(diff, [theirs], atol, rtol) and first_param is None:
+                    first_param = Divergence(_layer_of(name), "parameter", diff,
+                                             f"parameter {name!r} differs before anything runs (max |Δ| {diff:.3g}); "
+                                             "pass copy_weights=True to copy minigrad's weights into torch")
+
+    inputs = x if isinstance(x, tuple) else (x,)
+    mg_inputs, torch_inputs = [], []
+    for value in inputs:
+        array = np.asarray(getattr(value, "data", value))
+        if array.dtype.kind == "f":
+            array = array.astype(dtype)
+            mg_inputs.append(mg.tensor(array, dtype=dtype, requires_grad=True))
+            torch_inputs.append(torch.tensor(array, requires_grad=True))
+        else:
+            mg_inputs.append(mg.tensor(array))
+            torch_inputs.append(torch.tensor(array))
+
+    mg_recorder = _Recorder(model.named_modules(), is_torch=False)
+    torch_recorder = _Recorder(torch_model.named_modules(), is_torch=True)
+    was_training, torch_was_training = model.training, torch_model.training
+    model.eval()
+    torch_model.eval()
+    try:
+        for p in model.parameters():
+            p.grad = None
+        torch_model.zero_grad(set_to_none=True)
+        mg_out, torch_out = model(*mg_inputs), torch_model(*torch_inputs)
+        if loss_fn is None:
+            mg_loss, torch_loss = _sum_outputs(mg_out), _sum_outputs(torch_out)
+        else:
+            mg_fn, torch_fn = loss_fn if isinstance(loss_fn, tuple) else (loss_fn, _torch_loss(loss_fn))
+            t = np.asarray(getattr(target, "data", target))
+            mg_target = mg.tensor(t.astype(dtype) if t.dtype.kind == "f" else t)
+            torch_target = torch.tensor(t.astype(dtype) if t.dtype.kind == "f" else t)
+            mg_loss, torch_loss = mg_fn(mg_out, mg_target), torch_fn(torch_out, torch_target)
+        mg_loss.backward()
+        torch_loss.backward()
+    finally:
+        mg_recorder.remove()
+        torch_recorder.remove()
+        model.train(was_training)
+        torch_model.train(torch_was_training)
+
+    # parameter gradients, grouped by the module that owns them
+    for name, p in mg_params.items():
+        tp = torch_params.get(name)
+        if tp is None:
+            continue
+        a = [p.grad] if p.grad is not None else []
+        b = [tp.grad] if tp.grad is not None else []
+        diff = _max_diff(a, b) if a and b else (None if not a and not b else float("inf"))
+        info = param_info.setdefault(name, {})
+        info.update(grad_diff=diff, shape=tuple(p.shape), ok=_close(diff, b, atol, rtol) if diff != float("inf") else False)
+
+    rows = []
+    for key in mg_recorder.order:
+        name, call = key
+        label = (name or "(model)") + (f"#{call}" if call else "")
+        outputs = mg_recorder.outputs[key]
+        module = model.get_submodule(name)
+        row = LayerRow(label, type(module).__name__, tuple(outputs[0].shape) if outputs else None)
+        if key in torch_recorder.outputs:
+            theirs = torch_recorder.outputs[key]
+            row.output_diff = _max_diff(outputs, theirs)
+            row.output_ok = _close(row.output_diff, theirs, atol, rtol)
+            mine_g = [g for g in mg_recorder.grads[key] if g is not None]
+            theirs_g = [g for g in torch_recorder.grads[key] if g is not None]
+            if mine_g or theirs_g:
+                row.grad_diff = _max_diff(mine_g, theirs_g) if len(mine_g) == len(theirs_g) else float("inf")
+                row.grad_ok = row.grad_diff != float("inf") and _close(row.grad_diff, theirs_g, atol, rtol)
+        else:
+            problems.append(f"module {label!r} ran in minigrad but has no torch counterpart that ran")
+        own = [info for pname, info in param_info.items() if _layer_of(pname) == name and "grad_diff" in info]
+        if own and call == 0:
+            diffs = [i["grad_diff"] for i in own if i["grad_diff"] is not None]
+            row.param_grad_diff = max(diffs) if diffs else None
+            row.param_ok = all(i.get("ok", True) for i in own)
+        rows.append(row)
+
+    first = first_param or _first_divergence(rows)
+    loss = (float(mg_loss.item()), float(torch_loss.item()))
+    return CompareReport(rows, param_info, loss, first, problems, atol, rtol)
+
+
+def _first_divergence(rows: list) -> Divergence | None:
+    for row in rows:  # forward, in call order
+        if not row.output_ok:
+            return Divergence(row.name, "output", row.output_diff,
+                              f"the output of {row.name} ({row.kind}) differs by {row.output_diff:.3g} while every "
+                              "module before it agrees: look at its forward")
+    consumers = {}
+    for earlier, later in zip(rows, rows[1:]):
+        consumers[earlier.name] = later
+    for row in reversed(rows):  # backward, from the output
+        if not row.grad_ok:
+            after = consumers.get(row.name)
+            culprit = f"the backward of {after.name} ({after.kind}), the module called next" if after else "the loss"
+            return Divergence(row.name, "output gradient", row.grad_diff,
+                              f"the gradient arriving at the output of {row.name} ({row.kind}) differs by "
+                              f"{row.grad_diff:.3g} while everything after it agrees: look at {culprit}")
+        if not row.param_ok:
+            return Divergence(row.name, "parameter gradient", row.param_grad_diff,
+                              f"the parameter gradients of {row.name} ({row.kind}) differ by {row.param_grad_diff:.3g} "
+                              "while the gradient arriving at its output agrees: look at its backward")
+    return None
