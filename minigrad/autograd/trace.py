@@ -39,7 +39,7 @@ def _backend_name(ctx) -> str:
 
 
 def _format_shapes(shapes) -> str:
-    return ", ".join("?" if s is None else "(" + ", ".join(map(str, s)) + ")" for s in shapes)
+    return ", ".join("?" if s is None else str(tuple(s)) for s in shapes)
 
 
 def _format_norms(norms) -> str:
