@@ -10,6 +10,11 @@ from .io import load, save
 from .random import manual_seed
 from .tensor import Tensor
 from . import data
+from . import viz  # draw_graph, zoom, gradient flow; matplotlib is imported only when something is drawn
+from .compare import compare
+from .custom_op import register_op
+from .health import HealthMonitor
+from .warmup import warmup
 
 float = float32  # noqa: A001  (as torch.float)
 
