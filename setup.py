@@ -109,7 +109,8 @@ def cython_extensions():
 setup(
     packages=PACKAGES,
     package_dir=PACKAGE_DIR,
-    package_data={"minigrad.kernels.cython_impl": ["*.pyx", "*.pxd"], "minigrad.data": ["files/*"]},
+    package_data={"minigrad.kernels.cython_impl": ["*.pyx", "*.pxd"], "minigrad.data": ["files/*"],
+                  "minigrad.examples": ["data/*"]},
     ext_modules=cython_extensions(),
     cmdclass={"build_ext": OptionalBuildExt},
     zip_safe=False,
