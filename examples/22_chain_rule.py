@@ -1,4 +1,4 @@
-"""The chain rule as Jacobians (p.19): dPred/dFeatures = dPred/dC · dC/dB · dB/dA · dA/dFeatures equals autograd's gradient.
+"""Chain rule as Jacobians (p.19): dPred/dFeatures = dPred/dC · dC/dB · dB/dA · dA/dFeatures equals autograd.
 
 A network of three hidden layers, features 4 → A 3 (sigmoid) → B 3 (tanh) → C 2 (sigmoid) →
 Pred 1 (linear), in float64.  Each link of the chain is written by hand as a Jacobian matrix
@@ -68,7 +68,8 @@ def main(argv=None) -> Result:
     names = list(SIZES)
     params = {}
     for k, (n_in, n_out) in enumerate(zip(names, names[1:]), 1):
-        params[f"W{k}"] = mg.tensor(rng.normal(0, 0.8, (SIZES[n_out], SIZES[n_in])), dtype=mg.float64, requires_grad=True)
+        params[f"W{k}"] = mg.tensor(rng.normal(0, 0.8, (SIZES[n_out], SIZES[n_in])), dtype=mg.float64,
+                                    requires_grad=True)
         params[f"b{k}"] = mg.tensor(rng.normal(0, 0.2, SIZES[n_out]), dtype=mg.float64, requires_grad=True)
     for name, tensor in params.items():
         tensor.name = name

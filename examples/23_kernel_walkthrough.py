@@ -1,4 +1,4 @@
-"""Kernel walk-through: one convolution on the NumPy reference, Numba and Cython backends — first-call and steady timings, agreement, source sizes.
+"""Kernel walk-through: one conv2d on the NumPy, Numba and Cython backends — timings, agreement, source sizes.
 
 ``F.conv2d`` checks its arguments, then calls three kernels of the active backend:
 ``conv2d_forward`` in forward, ``conv2d_backward_input`` and ``conv2d_backward_weight`` in

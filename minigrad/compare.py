@@ -70,7 +70,8 @@ class CompareReport:
         def cell(value, ok):
             return "-" if value is None else f"{value:.2e}{'' if ok else ' !'}"
 
-        header = f"{'module':<14} {'type':<12} {'output shape':<18} {'|Δ output|':>12} {'|Δ out grad|':>13} {'|Δ param grad|':>15}"
+        header = (f"{'module':<14} {'type':<12} {'output shape':<18} {'|Δ output|':>12} {'|Δ out grad|':>13} "
+                  f"{'|Δ param grad|':>15}")
         lines = [header, "-" * len(header)]
         for r in self.rows:
             shape = "-" if r.shape is None else str(r.shape)
@@ -117,7 +118,8 @@ def _max_diff(a_list, b_list) -> float | None:
 def _close(diff, reference_list, atol, rtol) -> bool:
     if diff is None:
         return True
-    scale = max((float(np.max(np.abs(_np(r)))) if _np(r).size else 0.0) for r in reference_list) if reference_list else 0.0
+    arrays = [_np(r) for r in reference_list]
+    scale = max((float(np.max(np.abs(a))) if a.size else 0.0 for a in arrays), default=0.0)
     return diff <= atol + rtol * scale
 
 
@@ -128,12 +130,12 @@ def _layer_of(name: str) -> str:
 class _Recorder:
     """Forward hooks on every module: outputs per call, and hooks on them for their gradients."""
 
-    def __init__(self, named_modules, is_torch: bool):
+    def __init__(self, named_modules):
         self.order, self.outputs, self.grads, self.handles = [], {}, {}, []
         for name, module in named_modules:
-            self.handles.append(module.register_forward_hook(self._hook(name, is_torch)))
+            self.handles.append(module.register_forward_hook(self._hook(name)))
 
-    def _hook(self, name, is_torch):
+    def _hook(self, name):
         def hook(module, inputs, output):
             call = sum(1 for n, _ in self.order if n == name)
             key = (name, call)
@@ -191,7 +193,6 @@ def compare(model, torch_model, x, loss_fn=None, target=None, copy_weights: bool
     import torch
 
     import minigrad as mg
-    from .tensor import Tensor
 
     problems = []
     mg_params = dict(model.named_parameters())
@@ -237,8 +238,8 @@ def compare(model, torch_model, x, loss_fn=None, target=None, copy_weights: bool
             mg_inputs.append(mg.tensor(array))
             torch_inputs.append(torch.tensor(array))
 
-    mg_recorder = _Recorder(model.named_modules(), is_torch=False)
-    torch_recorder = _Recorder(torch_model.named_modules(), is_torch=True)
+    mg_recorder = _Recorder(model.named_modules())
+    torch_recorder = _Recorder(torch_model.named_modules())
     was_training, torch_was_training = model.training, torch_model.training
     model.eval()
     torch_model.eval()
@@ -272,7 +273,8 @@ def compare(model, torch_model, x, loss_fn=None, target=None, copy_weights: bool
         b = [tp.grad] if tp.grad is not None else []
         diff = _max_diff(a, b) if a and b else (None if not a and not b else float("inf"))
         info = param_info.setdefault(name, {})
-        info.update(grad_diff=diff, shape=tuple(p.shape), ok=_close(diff, b, atol, rtol) if diff != float("inf") else False)
+        ok = diff != float("inf") and _close(diff, b, atol, rtol)
+        info.update(grad_diff=diff, shape=tuple(p.shape), ok=ok)
 
     rows = []
     for key in mg_recorder.order:

@@ -1,4 +1,4 @@
-"""register_op: add your own op — a NumPy forward and backward, optionally Numba/Cython kernels — checked on registration.
+"""register_op: your own op from a NumPy forward/backward and optional Numba/Cython kernels, checked when registered.
 
     import numpy as np, minigrad as mg
 

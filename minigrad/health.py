@@ -119,8 +119,8 @@ class HealthMonitor:
         if record["dead_relu"]:
             parts.append("dead ReLU: " + ", ".join(f"{n} {v:.0%}" for n, v in record["dead_relu"].items()))
         if record["saturated"]:
-            parts.append("saturated: " + ", ".join(
-                f"{n} ({'gates' if kinds[n] == 'recurrent' else kinds[n]}) {v:.0%}" for n, v in record["saturated"].items()))
+            kind = {n: "gates" if k == "recurrent" else k for n, k in kinds.items()}
+            parts.append("saturated: " + ", ".join(f"{n} ({kind[n]}) {v:.0%}" for n, v in record["saturated"].items()))
         if record["grad_to_weight"]:
             parts.append("grad/weight: " + ", ".join(f"{n} {v:.1e}" for n, v in record["grad_to_weight"].items()))
         return " | ".join(parts)

@@ -289,7 +289,8 @@ def _tensor_check(zoom: Zoom, run, arrays: dict, index: tuple) -> Zoom:
     seed[index] = zoom.upstream
     out.backward(mg.tensor(seed, dtype=mg.float64))
     zoom.tensor_value = float(out.data[index])
-    zoom.tensor_grads = {name: (t.grad.data if t.grad is not None else np.zeros(t.shape)) for name, t in tensors.items()}
+    zoom.tensor_grads = {name: (t.grad.data if t.grad is not None else np.zeros(t.shape))
+                         for name, t in tensors.items()}
     return zoom
 
 
@@ -336,9 +337,11 @@ def _zoom_conv2d(x, weight, bias=None, index=None, grad_output=None, stride=1, p
         products.append(_leaf(leaves, b, "b", (o,)))
     root = Value.sum(products)
     shapes = {"x": x.shape, "w": w.shape, **({"b": b.shape} if b is not None else {})}
-    formula = (f"out[{n}, {o}, {i}, {j}] = Σ_c,p,q x[{n}, c, {i}·{sh}−{ph}+p·{dh}, {j}·{sw}−{pw}+q·{dw}]·w[{o}, c, p, q]"
+    formula = (f"out[{n}, {o}, {i}, {j}] = "
+               f"Σ_c,p,q x[{n}, c, {i}·{sh}−{ph}+p·{dh}, {j}·{sw}−{pw}+q·{dw}]·w[{o}, c, p, q]"
                + (f" + b[{o}]" if b is not None else ""))
-    zoom = _finish("conv2d", f"out[{n}, {o}, {i}, {j}]", formula, root, leaves, shapes, _upstream(grad_output, (n, o, i, j)))
+    zoom = _finish("conv2d", f"out[{n}, {o}, {i}, {j}]", formula, root, leaves, shapes,
+                   _upstream(grad_output, (n, o, i, j)))
     zoom.notes.append("dL/dw sums such terms over every output position and sample; dL/dx over every "
                       "output position whose window covers that input element")
     arrays = {"x": x, "w": w, **({"b": b} if b is not None else {})}
@@ -385,7 +388,8 @@ def _zoom_lstm_gate(x, h, *weights, gate: str = "f", index=None, grad_output=Non
     root = z.sigmoid() if activation == "σ" else z.tanh()
     arrays = {"x": x, "h": h, "W_ih": w_ih, "W_hh": w_hh}
     arrays.update({k: v for k, v in (("b_ih", b_ih), ("b_hh", b_hh)) if v is not None})
-    formula = (f"{gate}[{bi}, {u}] = {activation}(z),  z = Σ_k W_ih[{row}, k]·x[{bi}, k] + Σ_k W_hh[{row}, k]·h[{bi}, k]"
+    formula = (f"{gate}[{bi}, {u}] = {activation}(z),  "
+               f"z = Σ_k W_ih[{row}, k]·x[{bi}, k] + Σ_k W_hh[{row}, k]·h[{bi}, k]"
                + " + b_ih + b_hh" * (b_ih is not None) + f"   ({name}; row {row} = {'ifgo'.index(gate)}·H + {u})")
     zoom = _finish("lstm_gate", f"{gate}[{bi}, {u}]", formula, root, leaves, {k: v.shape for k, v in arrays.items()},
                    _upstream(grad_output, (bi, u)))
