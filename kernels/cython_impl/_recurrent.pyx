@@ -1,3 +1,4 @@
+# distutils: extra_compile_args = -fno-trapping-math
 """Recurrent kernels in Cython: fused gate loops, per-step BLAS matmuls, no GIL for a whole sequence.
 
 Twins of reference/recurrent.py (same names, signatures and equations).  Each kernel is a
@@ -8,8 +9,8 @@ GIL).  The gate math is evaluated in double, also for float32 arrays, with an ex
 (below) instead of libm's scalar exp/tanh, which cost 5-50 ns an element here.
 """
 from cython cimport floating
-from libc.math cimport copysign, fabs, floor
-from libc.stdint cimport int64_t, uint64_t
+from libc.math cimport INFINITY, copysign, fabs
+from libc.stdint cimport int32_t, int64_t
 from libc.string cimport memcpy, memset
 from scipy.linalg.cython_blas cimport dgemm, sgemm
 
@@ -17,49 +18,92 @@ import numpy as np
 
 
 # ----------------------------------------------------------------------------- scalar math
+# exp, sigmoid and tanh written out so that GCC vectorises the gate loops: libm's exp/tanh are
+# calls (5-50 ns an element here; a loop with a call does not vectorise), NumPy's SIMD ufuncs
+# take 0.5-3 ns.  float32 is evaluated in float32 (a shorter polynomial), float64 in float64;
+# both to a few ulp.  No calls and no branches: floor and ldexp are replaced by the "magic
+# number" trick (adding 1.5 * 2**52, for float 1.5 * 2**23, rounds to an integer that then sits
+# in the low bits of the sum, ready to become an exponent field), and the selects compare
+# integers.  -fno-trapping-math (top of file) lets GCC turn the remaining selects into blends;
+# it changes no result (NaN and inf propagate as before), only the FP exception flags.
 
-cdef inline double _pow2(double k) noexcept nogil:
-    """2**k for an integer-valued -1022 <= k <= 1023, built from its bits (ldexp is a call)."""
-    cdef uint64_t bits = <uint64_t>(<int64_t>k + 1023) << 52
+cdef inline float _float_of(int32_t bits) noexcept nogil:
+    cdef float f
+    memcpy(&f, &bits, 4)
+    return f
+
+
+cdef inline double _double_of(int64_t bits) noexcept nogil:
     cdef double d
     memcpy(&d, &bits, 8)
     return d
 
 
-cdef inline double _expm1_parts(double x, double *scale) noexcept nogil:
-    """expm1(r), setting scale = 2**k, with exp(x) = scale * (1 + expm1(r)); for x <= 0 (NaN gives NaN)."""
-    cdef double ln2_hi = 6.93147180369123816490e-01  # ln 2 in two parts: k * ln2_hi is exact
-    cdef double ln2_lo = 1.90821492927058770002e-10
-    cdef double k, r, half
-    if x < -745.2:  # exp underflows to 0 below; also keeps -inf out of the polynomial
-        x = -745.2
-    k = floor(x * 1.4426950408889634 + 0.5)
-    if not k >= -1075.0:  # NaN: any valid k, r stays NaN
-        k = -1075.0
-    r = (x - k * ln2_hi) - k * ln2_lo  # |r| <= ln(2) / 2
-    half = floor(k * 0.5)  # two normal halves: their product is exact, also when it is subnormal
-    scale[0] = _pow2(half) * _pow2(k - half)
-    # Taylor series of expm1 to r**13: truncation below 1e-17 relative on |r| <= 0.347
-    return r * (1.0 + r * (1.0 / 2 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120 + r * (1.0 / 720 + r * (
-        1.0 / 5040 + r * (1.0 / 40320 + r * (1.0 / 362880 + r * (1.0 / 3628800 + r * (
-            1.0 / 39916800 + r * (1.0 / 479001600 + r * (1.0 / 6227020800.0)))))))))))))
+cdef inline int64_t _bits(floating x) noexcept nogil:
+    """The bit pattern of x as a signed integer (int32 for a float)."""
+    cdef int32_t i
+    cdef int64_t l
+    if floating is float:
+        memcpy(&i, &x, 4)
+        return i
+    else:
+        memcpy(&l, &x, 8)
+        return l
 
 
-cdef inline double _sigmoid(double x) noexcept nogil:
+cdef inline floating _expm1_parts(floating a, floating *scale) noexcept nogil:
+    """expm1(r), setting scale = 2**k, with exp(-a) = scale * (1 + expm1(r)); for a >= 0 or NaN."""
+    cdef floating magic, x, k, r, v1, v2
+    cdef int64_t bits = _bits(a), limit, bias, shift
+    if floating is float:
+        magic, limit, bias, shift = 12582912.0, _bits(<float>104.0), 127, 23
+        bits = limit if (bits > limit) & (bits <= _bits(<float>INFINITY)) else bits  # exp(-104) < the least float
+        x = -_float_of(<int32_t>bits)  # +inf clamped too (keeps it out of the polynomial), NaN kept
+    else:
+        magic, limit, bias, shift = 6755399441055744.0, _bits(<double>745.2), 1023, 52
+        bits = limit if (bits > limit) & (bits <= _bits(<double>INFINITY)) else bits
+        x = -_double_of(bits)
+    k = (x * <floating>1.4426950408889634 + magic) - magic  # round(x / ln 2)
+    if floating is float:  # ln 2 in two parts so that k * ln2_hi is exact (Cody-Waite)
+        r = (x - k * <float>0.693145751953125) - k * <float>1.428606765330187045e-6
+    else:
+        r = (x - k * 6.93147180369123816490e-01) - k * 1.90821492927058770002e-10
+    # 2**k as two factors 2**round(k/2) and 2**(k - round(k/2)), both normal numbers, so that a
+    # subnormal result is still exact; each exponent field is (n + bias) << shift
+    v1 = k * <floating>0.5 + magic
+    v2 = (k - (v1 - magic)) + magic
+    if floating is float:
+        scale[0] = (_float_of(<int32_t>((_bits(v1) - _bits(magic) + bias) << shift))
+                    * _float_of(<int32_t>((_bits(v2) - _bits(magic) + bias) << shift)))
+    else:
+        scale[0] = (_double_of((_bits(v1) - _bits(magic) + bias) << shift)
+                    * _double_of((_bits(v2) - _bits(magic) + bias) << shift))
+    # Taylor series of expm1 on |r| <= ln(2) / 2: to r**7 for float32, r**13 for float64
+    if floating is float:
+        return r * (1 + r * (<float>(1.0 / 2) + r * (<float>(1.0 / 6) + r * (<float>(1.0 / 24) + r * (
+            <float>(1.0 / 120) + r * (<float>(1.0 / 720) + r * <float>(1.0 / 5040)))))))
+    else:
+        return r * (1.0 + r * (1.0 / 2 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120 + r * (1.0 / 720 + r * (
+            1.0 / 5040 + r * (1.0 / 40320 + r * (1.0 / 362880 + r * (1.0 / 3628800 + r * (
+                1.0 / 39916800 + r * (1.0 / 479001600 + r * (1.0 / 6227020800.0)))))))))))))
+
+
+cdef inline floating _sigmoid(floating x) noexcept nogil:
     """1 / (1 + exp(-x)) without overflow: exp only ever sees -|x|."""
-    cdef double scale, e, s
-    e = _expm1_parts(-fabs(x), &scale)
+    cdef floating scale, e, s, es
+    e = _expm1_parts(fabs(x), &scale)
     e = scale + scale * e
-    s = 1.0 / (1.0 + e)
-    return s if x >= 0 else e * s  # e / (1 + e) for x < 0
+    s = 1 / (1 + e)
+    es = e * s  # e / (1 + e): sigmoid(x) for x < 0
+    return es if _bits(x) < 0 else s
 
 
-cdef inline double _tanh(double x) noexcept nogil:
+cdef inline floating _tanh(floating x) noexcept nogil:
     """tanh(x) = -expm1(-2|x|) / (2 + expm1(-2|x|)) with the sign of x; exact near 0."""
-    cdef double scale, em
-    em = _expm1_parts(-2.0 * fabs(x), &scale)
-    em = scale * em + (scale - 1.0)
-    return copysign(-em / (2.0 + em), x)
+    cdef floating scale, em
+    em = _expm1_parts(2 * fabs(x), &scale)
+    em = scale * em + (scale - 1)
+    return copysign(-em / (2 + em), x)
 
 
 cdef inline void _gemm(bint trans_a, bint trans_b, int m, int n, int k, floating alpha,
@@ -92,12 +136,13 @@ cdef void _grad_w_hh(Py_ssize_t T, Py_ssize_t B, Py_ssize_t G, Py_ssize_t H, con
 
 # ----------------------------------------------------------------------------- cell cores
 # Row-major pointers; B rows of H hidden units (gates: B rows of 4H or 3H).  The loops run one
-# gate block at a time, so each loop body stays small.
+# gate block at a time and each sigmoid/tanh gets a loop of its own: GCC vectorises those, not
+# a body that does everything.
 
 cdef void _rnn_forward(Py_ssize_t n, const floating *pre, floating *h) noexcept nogil:
     cdef Py_ssize_t j
     for j in range(n):
-        h[j] = <floating>_tanh(pre[j])
+        h[j] = _tanh(pre[j])
 
 
 cdef void _rnn_backward(Py_ssize_t n, const floating *grad_h, const floating *h, floating *grad_pre) noexcept nogil:
@@ -112,14 +157,17 @@ cdef void _lstm_forward(Py_ssize_t B, Py_ssize_t H, const floating *gates, const
     cdef Py_ssize_t b, j
     for b in range(B):
         for j in range(2 * H):          # i, f
-            act[j] = <floating>_sigmoid(gates[j])
+            act[j] = _sigmoid(gates[j])
         for j in range(2 * H, 3 * H):   # g
-            act[j] = <floating>_tanh(gates[j])
+            act[j] = _tanh(gates[j])
         for j in range(3 * H, 4 * H):   # o
-            act[j] = <floating>_sigmoid(gates[j])
+            act[j] = _sigmoid(gates[j])
         for j in range(H):
             c[j] = act[H + j] * c_prev[j] + act[j] * act[2 * H + j]
-            h[j] = act[3 * H + j] * <floating>_tanh(c[j])
+        for j in range(H):
+            h[j] = _tanh(c[j])
+        for j in range(H):
+            h[j] *= act[3 * H + j]
         gates += 4 * H
         act += 4 * H
         c_prev += H
@@ -134,11 +182,13 @@ cdef void _lstm_backward(Py_ssize_t B, Py_ssize_t H, const floating *grad_h, con
     cdef floating i, f, g, o, tanh_c, dc
     for b in range(B):
         for j in range(H):
+            grad_c_prev[j] = _tanh(c[j])  # recomputed, not stored; parked in grad_c_prev's row
+        for j in range(H):
             i = act[j]
             f = act[H + j]
             g = act[2 * H + j]
             o = act[3 * H + j]
-            tanh_c = <floating>_tanh(c[j])  # recomputed, not stored
+            tanh_c = grad_c_prev[j]
             dc = grad_c[j] + grad_h[j] * o * (1 - tanh_c * tanh_c)
             grad_gates[j] = dc * g * i * (1 - i)
             grad_gates[H + j] = dc * c_prev[j] * f * (1 - f)
@@ -160,10 +210,13 @@ cdef void _gru_forward(Py_ssize_t B, Py_ssize_t H, const floating *gi, const flo
     cdef floating z
     for b in range(B):
         for j in range(2 * H):  # r, z
-            ws[j] = <floating>_sigmoid(gi[j] + gh[j])
+            ws[j] = _sigmoid(gi[j] + gh[j])
         for j in range(H):
             ws[3 * H + j] = gh[2 * H + j]
-            ws[2 * H + j] = <floating>_tanh(gi[2 * H + j] + ws[j] * gh[2 * H + j])
+            ws[2 * H + j] = gi[2 * H + j] + ws[j] * gh[2 * H + j]
+        for j in range(2 * H, 3 * H):  # n
+            ws[j] = _tanh(ws[j])
+        for j in range(H):
             z = ws[H + j]
             h[j] = (1 - z) * ws[2 * H + j] + z * h_prev[j]
         gi += 3 * H
@@ -255,13 +308,14 @@ def rnn_sequence_forward(const floating[:, :, ::1] xproj, const floating[:, ::1]
                          const floating[:, ::1] h0, floating[:, :, ::1] hs):
     """h_t = tanh(xproj_t + h_{t-1} @ w_hh.T) for t = 0..T-1."""
     cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], t
+    cdef const floating[:, ::1] w_hh_t = np.ascontiguousarray(w_hh.T)  # NN gemm: OpenBLAS runs it faster
     cdef floating *pre
     with nogil:
         for t in range(T):
             pre = &hs[t, 0, 0]  # the pre-activation is built in place: xproj_t, += h @ w_hh.T, tanh
             memcpy(pre, &xproj[t, 0, 0], B * H * sizeof(floating))
-            _gemm(False, True, B, H, H, 1, &h0[0, 0] if t == 0 else <const floating *>&hs[t - 1, 0, 0], H,
-                  &w_hh[0, 0], H, 1, pre, H)
+            _gemm(False, False, B, H, H, 1, &h0[0, 0] if t == 0 else <const floating *>&hs[t - 1, 0, 0], H,
+                  &w_hh_t[0, 0], H, 1, pre, H)
             _rnn_forward(B * H, pre, pre)
 
 
@@ -293,13 +347,14 @@ def lstm_sequence_forward(const floating[:, :, ::1] xproj, const floating[:, ::1
                           floating[:, :, ::1] hs, floating[:, :, ::1] cs, floating[:, :, ::1] gates):
     """Per step: pre = xproj_t + h_{t-1} @ w_hh.T, then the LSTM cell; gates[t] = activated i, f, g, o."""
     cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], t
+    cdef const floating[:, ::1] w_hh_t = np.ascontiguousarray(w_hh.T)  # NN gemm: OpenBLAS runs it faster
     cdef floating *pre
     with nogil:
         for t in range(T):
             pre = &gates[t, 0, 0]  # pre-activations built in gates[t], then activated in place
             memcpy(pre, &xproj[t, 0, 0], B * 4 * H * sizeof(floating))
-            _gemm(False, True, B, 4 * H, H, 1, &h0[0, 0] if t == 0 else <const floating *>&hs[t - 1, 0, 0], H,
-                  &w_hh[0, 0], H, 1, pre, 4 * H)
+            _gemm(False, False, B, 4 * H, H, 1, &h0[0, 0] if t == 0 else <const floating *>&hs[t - 1, 0, 0], H,
+                  &w_hh_t[0, 0], 4 * H, 1, pre, 4 * H)
             _lstm_forward(B, H, pre, &c0[0, 0] if t == 0 else <const floating *>&cs[t - 1, 0, 0], &hs[t, 0, 0], &cs[t, 0, 0], pre)
 
 
@@ -346,13 +401,14 @@ def gru_sequence_forward(const floating[:, :, ::1] xproj, const floating[:, ::1]
     """Per step: gh = h_{t-1} @ w_hh.T + b_hh, then the GRU cell with gi = xproj_t."""
     cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], t, b
     cdef floating[:, ::1] gh = np.empty((B, 3 * H), dtype=np.float32 if floating is float else np.float64)
+    cdef const floating[:, ::1] w_hh_t = np.ascontiguousarray(w_hh.T)  # NN gemm: OpenBLAS runs it faster
     cdef const floating *h_prev
     with nogil:
         for t in range(T):
             h_prev = &h0[0, 0] if t == 0 else <const floating *>&hs[t - 1, 0, 0]
             for b in range(B):
                 memcpy(&gh[b, 0], &b_hh[0], 3 * H * sizeof(floating))
-            _gemm(False, True, B, 3 * H, H, 1, h_prev, H, &w_hh[0, 0], H, 1, &gh[0, 0], 3 * H)
+            _gemm(False, False, B, 3 * H, H, 1, h_prev, H, &w_hh_t[0, 0], 3 * H, 1, &gh[0, 0], 3 * H)
             _gru_forward(B, H, &xproj[t, 0, 0], &gh[0, 0], h_prev, &hs[t, 0, 0], &workspace[t, 0, 0])
 
 

@@ -1,59 +1,89 @@
-"""Recurrent kernels in Numba: the gate math as one fused loop; per-step matmuls via np.dot (BLAS).
+"""Recurrent kernels in Numba: fused gate loops; per-step matmuls via np.dot (BLAS).
 
 Twins of reference/recurrent.py (same names, signatures and equations).  Inside njit, np.dot on
 contiguous 2-D float arrays calls BLAS (scipy's), so the sequence kernels run whole in compiled
 code; what Numba adds over NumPy is one pass over the gates instead of a dozen temporaries.
-Number literals are float64 to Numba, so float32 kernels do part of the gate math in double and
-round when they store.  All njit helpers live in this file: Numba's cache does not notice changes
-in other files.
+The gate math runs in the arrays' own precision: every constant is made with F = the dtype's
+scalar type (a bare literal is float64 to Numba and would turn float32 math into double).
+All njit helpers live in this file: Numba's cache does not notice changes in other files.
 """
 import math
 
 import numpy as np
+from numba.core import types
+from numba.extending import overload
 
 from ._config import serial_kernel
 
-
 # exp, sigmoid and tanh written out so that the gate loops vectorise: a loop calling libm's
-# scalar exp/tanh ran 5-50 ns per element here, NumPy's SIMD ufuncs 0.5-3 ns.  Evaluated in
-# float64 (also for float32 arrays), accurate to a few ulp of float64.
+# scalar exp/tanh ran 5-50 ns an element here, NumPy's SIMD ufuncs 0.5-3 ns.  exp(-a) =
+# 2**k * (1 + expm1(r)) with k = round(-a / ln 2): a Taylor polynomial for expm1(r), |r| <= 0.35,
+# and 2**k from a table (a vector gather; ldexp would be a call).  A few ulp in either precision.
 _LOG2E = 1.4426950408889634
-_LN2_HI = 6.93147180369123816490e-01  # ln 2 split in two so k * ln 2 is exact (Cody-Waite)
-_LN2_LO = 1.90821492927058770002e-10
-_POW2 = 2.0 ** np.arange(-1075.0, 1.0)  # 2**k by table look-up (a vector gather) instead of ldexp
+_LN2_HI = 0.693359375  # ln 2 = _LN2_HI + _LN2_LO; k * _LN2_HI is exact in float32 too (Cody-Waite)
+_LN2_LO = -2.1219444005469058277e-4
+_POW2_F64 = 2.0 ** np.arange(-1075.0, 1.0)  # 2**k for k = -1075..0 (zeros below float32's range)
+_POW2_F32 = _POW2_F64.astype(np.float32)
+
+
+def _single(F):
+    """True for float32 (a shorter polynomial)."""
+    return F is np.float32
+
+
+def _pow2_table(F):
+    """The 2**k table in precision F: a float32 gather keeps float32 loops 8 wide, not 4."""
+    return _POW2_F32 if F is np.float32 else _POW2_F64
+
+
+# The same two answers as compile-time constants; the functions above run without JIT.
+@overload(_single)
+def _single_jit(F):
+    single = F.instance_type == types.float32
+    return lambda F: single
+
+
+@overload(_pow2_table)
+def _pow2_table_jit(F):
+    table = _POW2_F32 if F.instance_type == types.float32 else _POW2_F64
+    return lambda F: table
 
 
 @serial_kernel
-def _exp_parts(x):
-    """(2**k, expm1(r)) with exp(x) = 2**k * (1 + expm1(r)), for x <= 0 (NaN gives NaN)."""
-    if x < -745.2:  # exp underflows to 0 below; also keeps -inf out of the polynomial
-        x = -745.2
-    k = np.floor(x * _LOG2E + 0.5)
-    if not k >= -1075.0:  # NaN: any valid index, r stays NaN
-        k = -1075.0
-    r = (x - k * _LN2_HI) - k * _LN2_LO  # |r| <= ln(2) / 2
-    # Taylor series of expm1 to r**13: truncation below 1e-17 relative on |r| <= 0.347
-    p = r * (1.0 + r * (1 / 2 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120 + r * (1 / 720 + r * (
-        1 / 5040 + r * (1 / 40320 + r * (1 / 362880 + r * (1 / 3628800 + r * (
-            1 / 39916800 + r * (1 / 479001600 + r * (1 / 6227020800)))))))))))))
-    return _POW2[int(k) + 1075], p
+def _exp_parts(a, F):
+    """(2**k, expm1(r)) in precision F with exp(-a) = 2**k * (1 + expm1(r)), for a >= 0 (NaN gives NaN)."""
+    if a > F(745.2):  # exp(-a) underflows to 0 beyond; also keeps inf out of the polynomial
+        a = F(745.2)
+    k = np.floor(-a * F(_LOG2E) + F(0.5))
+    if not k >= F(-1075):  # NaN: any valid index, r stays NaN
+        k = F(-1075)
+    r = (-a - k * F(_LN2_HI)) - k * F(_LN2_LO)
+    # Taylor series of expm1: to r**7 for float32, to r**13 for float64 (below 1e-17 relative)
+    if _single(F):
+        p = r * (F(1) + r * (F(1 / 2) + r * (F(1 / 6) + r * (F(1 / 24) + r * (
+            F(1 / 120) + r * (F(1 / 720) + r * F(1 / 5040)))))))
+    else:
+        p = r * (F(1) + r * (F(1 / 2) + r * (F(1 / 6) + r * (F(1 / 24) + r * (F(1 / 120) + r * (F(1 / 720) + r * (
+            F(1 / 5040) + r * (F(1 / 40320) + r * (F(1 / 362880) + r * (F(1 / 3628800) + r * (
+                F(1 / 39916800) + r * (F(1 / 479001600) + r * F(1 / 6227020800)))))))))))))
+    return _pow2_table(F)[int(k) + 1075], p
 
 
 @serial_kernel
-def _sigmoid(x):
+def _sigmoid(x, F):
     """1 / (1 + exp(-x)) without overflow: exp only ever sees -|x|."""
-    scale, p = _exp_parts(-abs(x))
+    scale, p = _exp_parts(abs(x), F)
     e = scale + scale * p
-    s = 1.0 / (1.0 + e)
+    s = F(1) / (F(1) + e)
     return s if x >= 0 else e * s  # e / (1 + e) for x < 0
 
 
 @serial_kernel
-def _tanh(x):
+def _tanh(x, F):
     """tanh(x) = -expm1(-2|x|) / (2 + expm1(-2|x|)) with the sign of x; exact near 0."""
-    scale, p = _exp_parts(-2.0 * abs(x))
-    em = scale * p + (scale - 1.0)
-    return math.copysign(-em / (2.0 + em), x)
+    scale, p = _exp_parts(F(2) * abs(x), F)
+    em = scale * p + (scale - F(1))
+    return math.copysign(-em / (F(2) + em), x)
 
 
 @serial_kernel
@@ -73,27 +103,30 @@ def _grad_w_hh(grad_pre, h0, hs, grad_w_hh):
 
 
 # ----------------------------------------------------------------------------- cells: tanh RNN
-# The gate loops run row by row, over one gate block at a time: a loop body with a single
-# sigmoid or tanh vectorises, one doing all five did not (3x slower).  A row stays in L1.
+# Row by row, one gate at a time, each through 0-based row slices: a loop with one sigmoid or
+# tanh and indices Numba knows are >= 0 vectorises (8 floats wide here); a loop doing all five
+# did not, and an index like H + j gets a wraparound check that turns loads into gathers.
 
 @serial_kernel
 def rnn_cell_forward(pre, h_out):
     """h = tanh(pre)"""
     B, H = h_out.shape
+    F = h_out.dtype.type
     for b in range(B):
         x, h = pre[b], h_out[b]
         for j in range(H):
-            h[j] = _tanh(x[j])
+            h[j] = _tanh(x[j], F)
 
 
 @serial_kernel
 def rnn_cell_backward(grad_h, h, grad_pre):
     """grad_pre = grad_h * (1 - h^2)"""
     B, H = h.shape
+    one = grad_pre.dtype.type(1)
     for b in range(B):
         dh, hb, dpre = grad_h[b], h[b], grad_pre[b]
         for j in range(H):
-            dpre[j] = dh[j] * (1.0 - hb[j] * hb[j])
+            dpre[j] = dh[j] * (one - hb[j] * hb[j])
 
 
 # ----------------------------------------------------------------------------- cells: LSTM
@@ -102,40 +135,46 @@ def rnn_cell_backward(grad_h, h, grad_pre):
 def lstm_cell_forward(gates, c_prev, h_out, c_out, workspace):
     """i, f, o = sigmoid, g = tanh of gates; c = f*c_prev + i*g; h = o*tanh(c); workspace = i, f, g, o."""
     B, H = c_prev.shape
+    F = h_out.dtype.type
     for b in range(B):
         pre, act, cp, c, h = gates[b], workspace[b], c_prev[b], c_out[b], h_out[b]
-        for j in range(2 * H):          # i, f
-            act[j] = _sigmoid(pre[j])
-        for j in range(2 * H, 3 * H):   # g
-            act[j] = _tanh(pre[j])
-        for j in range(3 * H, 4 * H):   # o
-            act[j] = _sigmoid(pre[j])
+        i, f, g, o = act[:H], act[H:2 * H], act[2 * H:3 * H], act[3 * H:]
+        pre_if, pre_g, pre_o = pre[:2 * H], pre[2 * H:3 * H], pre[3 * H:]
+        for j in range(2 * H):  # i and f
+            act[j] = _sigmoid(pre_if[j], F)
         for j in range(H):
-            c[j] = act[H + j] * cp[j] + act[j] * act[2 * H + j]
+            g[j] = _tanh(pre_g[j], F)
         for j in range(H):
-            h[j] = _tanh(c[j])
+            o[j] = _sigmoid(pre_o[j], F)
         for j in range(H):
-            h[j] *= act[3 * H + j]
+            c[j] = f[j] * cp[j] + i[j] * g[j]
+        for j in range(H):
+            h[j] = _tanh(c[j], F)
+        for j in range(H):
+            h[j] *= o[j]
 
 
 @serial_kernel
 def lstm_cell_backward(grad_h, grad_c, workspace, c_prev, c, grad_gates, grad_c_prev):
     """Gradients of the gate pre-activations and of c_prev; tanh(c) is recomputed, not stored."""
     B, H = c.shape
+    F = grad_gates.dtype.type
+    one = F(1)
     for b in range(B):
-        act, dg, dh, dcn, cp, cb, dcp = (workspace[b], grad_gates[b], grad_h[b], grad_c[b],
-                                         c_prev[b], c[b], grad_c_prev[b])
+        act, grad, dh, dc_next, cp, cb, dcp = (workspace[b], grad_gates[b], grad_h[b], grad_c[b],
+                                               c_prev[b], c[b], grad_c_prev[b])
+        i, f, g, o = act[:H], act[H:2 * H], act[2 * H:3 * H], act[3 * H:]
+        di, df, dg, do = grad[:H], grad[H:2 * H], grad[2 * H:3 * H], grad[3 * H:]
         for j in range(H):
-            dcp[j] = _tanh(cb[j])  # grad_c_prev's row holds tanh(c) until the next loop
+            dcp[j] = _tanh(cb[j], F)  # grad_c_prev's row holds tanh(c) until the next loop
         for j in range(H):
-            i, f, g, o = act[j], act[H + j], act[2 * H + j], act[3 * H + j]
             tanh_c = dcp[j]
-            dc = dcn[j] + dh[j] * o * (1.0 - tanh_c * tanh_c)
-            dg[j] = dc * g * i * (1.0 - i)
-            dg[H + j] = dc * cp[j] * f * (1.0 - f)
-            dg[2 * H + j] = dc * i * (1.0 - g * g)
-            dg[3 * H + j] = dh[j] * tanh_c * o * (1.0 - o)
-            dcp[j] = dc * f
+            dc = dc_next[j] + dh[j] * o[j] * (one - tanh_c * tanh_c)
+            di[j] = dc * g[j] * i[j] * (one - i[j])
+            df[j] = dc * cp[j] * f[j] * (one - f[j])
+            dg[j] = dc * i[j] * (one - g[j] * g[j])
+            do[j] = dh[j] * tanh_c * o[j] * (one - o[j])
+            dcp[j] = dc * f[j]
 
 
 # ----------------------------------------------------------------------------- cells: GRU
@@ -144,36 +183,41 @@ def lstm_cell_backward(grad_h, grad_c, workspace, c_prev, c, grad_gates, grad_c_
 def gru_cell_forward(gi, gh, h_prev, h_out, workspace):
     """r, z = sigmoid(gi + gh); n = tanh(gi_n + r*gh_n); h = (1-z)*n + z*h_prev; workspace = r, z, n, gh_n."""
     B, H = h_prev.shape
+    F = h_out.dtype.type
     for b in range(B):
         x, hh, hp, h, ws = gi[b], gh[b], h_prev[b], h_out[b], workspace[b]
-        for j in range(2 * H):  # r, z
-            ws[j] = _sigmoid(x[j] + hh[j])
+        r, z, n, gh_n = ws[:H], ws[H:2 * H], ws[2 * H:3 * H], ws[3 * H:]
+        x_n, hh_n = x[2 * H:], hh[2 * H:]
+        for j in range(2 * H):  # r and z
+            ws[j] = _sigmoid(x[j] + hh[j], F)
         for j in range(H):
-            ws[3 * H + j] = hh[2 * H + j]
-            ws[2 * H + j] = x[2 * H + j] + ws[j] * hh[2 * H + j]
-        for j in range(2 * H, 3 * H):  # n
-            ws[j] = _tanh(ws[j])
+            gh_n[j] = hh_n[j]
+            n[j] = x_n[j] + r[j] * hh_n[j]
         for j in range(H):
-            z = ws[H + j]
-            h[j] = (1.0 - z) * ws[2 * H + j] + z * hp[j]
+            n[j] = _tanh(n[j], F)
+        for j in range(H):
+            h[j] = (F(1) - z[j]) * n[j] + z[j] * hp[j]
 
 
 @serial_kernel
 def gru_cell_backward(grad_h, workspace, h_prev, grad_gi, grad_gh, grad_h_prev):
     """Gradients of gi, gh and the direct path to h_prev (grad_h * z); the caller adds grad_gh @ w_hh."""
     B, H = h_prev.shape
+    one = grad_gi.dtype.type(1)
     for b in range(B):
         ws, dh, hp, dx, dhh, dhp = workspace[b], grad_h[b], h_prev[b], grad_gi[b], grad_gh[b], grad_h_prev[b]
+        r, z, n, gh_n = ws[:H], ws[H:2 * H], ws[2 * H:3 * H], ws[3 * H:]
+        dx_r, dx_z, dx_n = dx[:H], dx[H:2 * H], dx[2 * H:]
+        dh_r, dh_z, dh_n = dhh[:H], dhh[H:2 * H], dhh[2 * H:]
         for j in range(H):
-            r, z, n = ws[j], ws[H + j], ws[2 * H + j]
-            grad_n = dh[j] * (1.0 - z) * (1.0 - n * n)
-            grad_r = grad_n * ws[3 * H + j] * r * (1.0 - r)
-            grad_z = dh[j] * (hp[j] - n) * z * (1.0 - z)
-            dx[j] = dhh[j] = grad_r
-            dx[H + j] = dhh[H + j] = grad_z
-            dx[2 * H + j] = grad_n
-            dhh[2 * H + j] = grad_n * r
-            dhp[j] = dh[j] * z
+            grad_n = dh[j] * (one - z[j]) * (one - n[j] * n[j])
+            grad_r = grad_n * gh_n[j] * r[j] * (one - r[j])
+            grad_z = dh[j] * (hp[j] - n[j]) * z[j] * (one - z[j])
+            dx_r[j] = dh_r[j] = grad_r
+            dx_z[j] = dh_z[j] = grad_z
+            dx_n[j] = grad_n
+            dh_n[j] = grad_n * r[j]
+            dhp[j] = dh[j] * z[j]
 
 
 # ----------------------------------------------------------------------------- sequences: tanh RNN
@@ -182,8 +226,9 @@ def gru_cell_backward(grad_h, workspace, h_prev, grad_gi, grad_gh, grad_h_prev):
 def rnn_sequence_forward(xproj, w_hh, h0, hs):
     """h_t = tanh(xproj_t + h_{t-1} @ w_hh.T) for t = 0..T-1."""
     pre = np.empty(h0.shape, dtype=hs.dtype)
+    w_hh_t = np.ascontiguousarray(w_hh.T)  # h @ w_hh_t: OpenBLAS runs NN faster than NT (-25 %)
     for t in range(xproj.shape[0]):
-        np.dot(h0 if t == 0 else hs[t - 1], w_hh.T, pre)
+        np.dot(h0 if t == 0 else hs[t - 1], w_hh_t, pre)
         pre += xproj[t]
         rnn_cell_forward(pre, hs[t])
 
@@ -209,8 +254,9 @@ def rnn_sequence_backward(grad_hs, w_hh, h0, hs, grad_xproj, grad_w_hh, grad_h0,
 def lstm_sequence_forward(xproj, w_hh, h0, c0, hs, cs, gates):
     """Per step: pre = xproj_t + h_{t-1} @ w_hh.T, then the LSTM cell; gates[t] = activated i, f, g, o."""
     pre = np.empty(xproj.shape[1:], dtype=hs.dtype)
+    w_hh_t = np.ascontiguousarray(w_hh.T)  # h @ w_hh_t: OpenBLAS runs NN faster than NT (-25 %)
     for t in range(xproj.shape[0]):
-        np.dot(h0 if t == 0 else hs[t - 1], w_hh.T, pre)
+        np.dot(h0 if t == 0 else hs[t - 1], w_hh_t, pre)
         pre += xproj[t]
         lstm_cell_forward(pre, c0 if t == 0 else cs[t - 1], hs[t], cs[t], gates[t])
 
@@ -243,9 +289,10 @@ def lstm_sequence_backward(grad_hs, grad_cT, w_hh, h0, c0, hs, cs, gates,
 def gru_sequence_forward(xproj, w_hh, b_hh, h0, hs, workspace):
     """Per step: gh = h_{t-1} @ w_hh.T + b_hh, then the GRU cell with gi = xproj_t."""
     gh = np.empty(xproj.shape[1:], dtype=hs.dtype)
+    w_hh_t = np.ascontiguousarray(w_hh.T)  # h @ w_hh_t: OpenBLAS runs NN faster than NT (-25 %)
     for t in range(xproj.shape[0]):
         h_prev = h0 if t == 0 else hs[t - 1]
-        np.dot(h_prev, w_hh.T, gh)
+        np.dot(h_prev, w_hh_t, gh)
         gh += b_hh
         gru_cell_forward(xproj[t], gh, h_prev, hs[t], workspace[t])
 
