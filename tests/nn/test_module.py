@@ -366,3 +366,13 @@ def test_module_errors_name_what_went_wrong():
         norm.running_mean = np.zeros(2)
     norm.running_mean = mg.zeros(2)  # a Tensor replaces the buffer
     assert "running_mean" in dict(norm.named_buffers())
+
+
+def test_replacing_a_layer_keeps_its_place_in_the_order():
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    model[1] = nn.Tanh()
+    assert [type(m).__name__ for m in model] == ["Linear", "Tanh", "Linear"]
+    assert list(dict(model.named_children())) == ["0", "1", "2"]
+    layer = nn.Linear(2, 2)
+    layer.weight = nn.Parameter(mg.zeros(2, 2))
+    assert [n for n, _ in layer.named_parameters()] == ["weight", "bias"]
