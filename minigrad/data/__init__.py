@@ -7,6 +7,7 @@ from .dataset import Dataset, Subset, TensorDataset
 from .datasets import (LabeledArrays, data_label, load_breast_cancer, load_digits, load_iris, load_ohlcv,
                        load_ohlcv_csv, load_seattle_weather, load_stock_csv, load_stocks, load_vega_stocks)
 from .loader import DataLoader, default_collate
+from .mnist import load_mnist, read_idx
 from .sequence import SlidingWindowDataset
 from .split import time_split
 from .synthetic import synthetic_ohlcv, synthetic_stocks
