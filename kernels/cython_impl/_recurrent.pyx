@@ -5,105 +5,113 @@ Twins of reference/recurrent.py (same names, signatures and equations).  Each ke
 `cdef ... nogil` core over raw row-major pointers behind a thin `def` wrapper over typed
 memoryviews (`floating`: float32 or float64; inputs `const`, so read-only arrays are accepted).
 The matmuls are scipy's BLAS (sgemm/dgemm via scipy.linalg.cython_blas, callable without the
-GIL).  The gate math is evaluated in double, also for float32 arrays, with an exp written out
-(below) instead of libm's scalar exp/tanh, which cost 5-50 ns an element here.
+GIL).  sigmoid and tanh are the small C block below, in the array's own precision.
 """
 from cython cimport floating
-from libc.math cimport INFINITY, copysign, fabs
-from libc.stdint cimport int32_t, int64_t
 from libc.string cimport memcpy, memset
 from scipy.linalg.cython_blas cimport dgemm, sgemm
 
 import numpy as np
 
 
-# ----------------------------------------------------------------------------- scalar math
-# exp, sigmoid and tanh written out so that GCC vectorises the gate loops: libm's exp/tanh are
-# calls (5-50 ns an element here; a loop with a call does not vectorise), NumPy's SIMD ufuncs
-# take 0.5-3 ns.  float32 is evaluated in float32 (a shorter polynomial), float64 in float64;
-# both to a few ulp.  No calls and no branches: floor and ldexp are replaced by the "magic
-# number" trick (adding 1.5 * 2**52, for float 1.5 * 2**23, rounds to an integer that then sits
-# in the low bits of the sum, ready to become an exponent field), and the selects compare
-# integers.  -fno-trapping-math (top of file) lets GCC turn the remaining selects into blends;
-# it changes no result (NaN and inf propagate as before), only the FP exception flags.
+# ----------------------------------------------------------------------------- sigmoid and tanh
+# Written out so that the loops vectorise: libm's exp/tanh are calls (5-50 ns an element here,
+# and a loop with a call does not vectorise); NumPy's SIMD ufuncs take 0.5-3 ns.  In place over
+# a contiguous row, so there is no aliasing to check.  exp(-a) = 2**k * (1 + expm1(r)) with
+# k = round(-a / ln 2), a Taylor polynomial for expm1(r) (|r| <= 0.35; to r**7 for float, r**13
+# for double: a few ulp), and 2**k built in the exponent bits.  No calls and no branches: adding
+# MAGIC = 1.5 * 2**23 (double: 2**52) rounds to an integer that then sits in the low bits of the
+# sum; selects compare integers; -fno-trapping-math (first line) lets GCC turn the rest into
+# blends and changes no result (NaN and inf propagate as before), only FP exception flags.
+# The build's baseline x86-64 flags give 4-float SSE vectors; GCC's target_clones adds an AVX2
+# copy picked at load time on CPUs that have it (3x faster here).
+cdef extern from *:
+    """
+    #include <math.h>
+    #include <stdint.h>
+    #include <string.h>
+    #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 11 && defined(__x86_64__) && defined(__linux__)
+    #define MG_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+    #else
+    #define MG_CLONES
+    #endif
 
-cdef inline float _float_of(int32_t bits) noexcept nogil:
-    cdef float f
-    memcpy(&f, &bits, 4)
-    return f
+    static inline float mg_f32(uint32_t b) { float f; memcpy(&f, &b, 4); return f; }
+    static inline uint32_t mg_b32(float f) { uint32_t b; memcpy(&b, &f, 4); return b; }
+    static inline double mg_f64(uint64_t b) { double d; memcpy(&d, &b, 8); return d; }
+    static inline uint64_t mg_b64(double d) { uint64_t b; memcpy(&b, &d, 8); return b; }
+
+    /* expm1(r), setting *scale = 2**k, with exp(-a) = 2**k * (1 + expm1(r)); a >= 0 or NaN. */
+    static inline float mg_expm1_parts_f32(float a, float *scale) {
+        const float magic = 12582912.0f;
+        uint32_t bits = mg_b32(a), limit = mg_b32(104.0f);  /* exp(-104) < the least float */
+        bits = (bits > limit) & (bits <= mg_b32(INFINITY)) ? limit : bits;  /* NaN stays */
+        float x = -mg_f32(bits);
+        float k = (x * 1.44269504088896341f + magic) - magic;
+        float r = (x - k * 0.693145751953125f) - k * 1.428606765330187045e-6f;  /* Cody-Waite */
+        float v1 = k * 0.5f + magic, v2 = (k - (v1 - magic)) + magic;  /* 2**k as two normal halves */
+        *scale = mg_f32((mg_b32(v1) - mg_b32(magic) + 127u) << 23) * mg_f32((mg_b32(v2) - mg_b32(magic) + 127u) << 23);
+        return r * (1 + r * (1.f / 2 + r * (1.f / 6 + r * (1.f / 24 + r * (1.f / 120 + r * (1.f / 720 + r * (1.f / 5040)))))));
+    }
+
+    static inline double mg_expm1_parts_f64(double a, double *scale) {
+        const double magic = 6755399441055744.0;
+        uint64_t bits = mg_b64(a), limit = mg_b64(745.2);
+        bits = (bits > limit) & (bits <= mg_b64(INFINITY)) ? limit : bits;
+        double x = -mg_f64(bits);
+        double k = (x * 1.4426950408889634 + magic) - magic;
+        double r = (x - k * 6.93147180369123816490e-01) - k * 1.90821492927058770002e-10;
+        double v1 = k * 0.5 + magic, v2 = (k - (v1 - magic)) + magic;
+        *scale = mg_f64((mg_b64(v1) - mg_b64(magic) + 1023u) << 52) * mg_f64((mg_b64(v2) - mg_b64(magic) + 1023u) << 52);
+        return r * (1 + r * (1. / 2 + r * (1. / 6 + r * (1. / 24 + r * (1. / 120 + r * (1. / 720 + r * (1. / 5040
+               + r * (1. / 40320 + r * (1. / 362880 + r * (1. / 3628800 + r * (1. / 39916800 + r * (1. / 479001600
+               + r * (1. / 6227020800.0)))))))))))));
+    }
+
+    /* y = sigmoid(y) = 1 / (1 + exp(-y)); exp only ever sees -|y|, so it cannot overflow. */
+    #define MG_SIGMOID(T, SUFFIX, BITS)                                                   \
+    MG_CLONES static void mg_sigmoid_##SUFFIX(Py_ssize_t n, T *y) {                      \
+        for (Py_ssize_t j = 0; j < n; j++) {                                             \
+            T scale, e = mg_expm1_parts_##SUFFIX(fabs(y[j]), &scale);                    \
+            e = scale + scale * e;                                                       \
+            T s = 1 / (1 + e), es = e * s;  /* e / (1 + e) = sigmoid(y) for y < 0 */      \
+            y[j] = (BITS(y[j]) >> (8 * sizeof(T) - 1)) ? es : s;                         \
+        }                                                                                \
+    }
+    /* y = tanh(y) = -expm1(-2|y|) / (2 + expm1(-2|y|)) with the sign of y: exact near 0. */
+    #define MG_TANH(T, SUFFIX)                                                            \
+    MG_CLONES static void mg_tanh_##SUFFIX(Py_ssize_t n, T *y) {                         \
+        for (Py_ssize_t j = 0; j < n; j++) {                                             \
+            T scale, em = mg_expm1_parts_##SUFFIX(2 * fabs(y[j]), &scale);               \
+            em = scale * em + (scale - 1);                                               \
+            y[j] = copysign(-em / (2 + em), y[j]);                                       \
+        }                                                                                \
+    }
+    MG_SIGMOID(float, f32, mg_b32)
+    MG_SIGMOID(double, f64, mg_b64)
+    MG_TANH(float, f32)
+    MG_TANH(double, f64)
+    """
+    void mg_sigmoid_f32(Py_ssize_t n, float *y) nogil
+    void mg_sigmoid_f64(Py_ssize_t n, double *y) nogil
+    void mg_tanh_f32(Py_ssize_t n, float *y) nogil
+    void mg_tanh_f64(Py_ssize_t n, double *y) nogil
 
 
-cdef inline double _double_of(int64_t bits) noexcept nogil:
-    cdef double d
-    memcpy(&d, &bits, 8)
-    return d
-
-
-cdef inline int64_t _bits(floating x) noexcept nogil:
-    """The bit pattern of x as a signed integer (int32 for a float)."""
-    cdef int32_t i
-    cdef int64_t l
+cdef inline void _sigmoid(Py_ssize_t n, floating *y) noexcept nogil:
+    """y = sigmoid(y), elementwise over n contiguous values."""
     if floating is float:
-        memcpy(&i, &x, 4)
-        return i
+        mg_sigmoid_f32(n, y)
     else:
-        memcpy(&l, &x, 8)
-        return l
+        mg_sigmoid_f64(n, y)
 
 
-cdef inline floating _expm1_parts(floating a, floating *scale) noexcept nogil:
-    """expm1(r), setting scale = 2**k, with exp(-a) = scale * (1 + expm1(r)); for a >= 0 or NaN."""
-    cdef floating magic, x, k, r, v1, v2
-    cdef int64_t bits = _bits(a), limit, bias, shift
+cdef inline void _tanh(Py_ssize_t n, floating *y) noexcept nogil:
+    """y = tanh(y), elementwise over n contiguous values."""
     if floating is float:
-        magic, limit, bias, shift = 12582912.0, _bits(<float>104.0), 127, 23
-        bits = limit if (bits > limit) & (bits <= _bits(<float>INFINITY)) else bits  # exp(-104) < the least float
-        x = -_float_of(<int32_t>bits)  # +inf clamped too (keeps it out of the polynomial), NaN kept
+        mg_tanh_f32(n, y)
     else:
-        magic, limit, bias, shift = 6755399441055744.0, _bits(<double>745.2), 1023, 52
-        bits = limit if (bits > limit) & (bits <= _bits(<double>INFINITY)) else bits
-        x = -_double_of(bits)
-    k = (x * <floating>1.4426950408889634 + magic) - magic  # round(x / ln 2)
-    if floating is float:  # ln 2 in two parts so that k * ln2_hi is exact (Cody-Waite)
-        r = (x - k * <float>0.693145751953125) - k * <float>1.428606765330187045e-6
-    else:
-        r = (x - k * 6.93147180369123816490e-01) - k * 1.90821492927058770002e-10
-    # 2**k as two factors 2**round(k/2) and 2**(k - round(k/2)), both normal numbers, so that a
-    # subnormal result is still exact; each exponent field is (n + bias) << shift
-    v1 = k * <floating>0.5 + magic
-    v2 = (k - (v1 - magic)) + magic
-    if floating is float:
-        scale[0] = (_float_of(<int32_t>((_bits(v1) - _bits(magic) + bias) << shift))
-                    * _float_of(<int32_t>((_bits(v2) - _bits(magic) + bias) << shift)))
-    else:
-        scale[0] = (_double_of((_bits(v1) - _bits(magic) + bias) << shift)
-                    * _double_of((_bits(v2) - _bits(magic) + bias) << shift))
-    # Taylor series of expm1 on |r| <= ln(2) / 2: to r**7 for float32, r**13 for float64
-    if floating is float:
-        return r * (1 + r * (<float>(1.0 / 2) + r * (<float>(1.0 / 6) + r * (<float>(1.0 / 24) + r * (
-            <float>(1.0 / 120) + r * (<float>(1.0 / 720) + r * <float>(1.0 / 5040)))))))
-    else:
-        return r * (1.0 + r * (1.0 / 2 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120 + r * (1.0 / 720 + r * (
-            1.0 / 5040 + r * (1.0 / 40320 + r * (1.0 / 362880 + r * (1.0 / 3628800 + r * (
-                1.0 / 39916800 + r * (1.0 / 479001600 + r * (1.0 / 6227020800.0)))))))))))))
-
-
-cdef inline floating _sigmoid(floating x) noexcept nogil:
-    """1 / (1 + exp(-x)) without overflow: exp only ever sees -|x|."""
-    cdef floating scale, e, s, es
-    e = _expm1_parts(fabs(x), &scale)
-    e = scale + scale * e
-    s = 1 / (1 + e)
-    es = e * s  # e / (1 + e): sigmoid(x) for x < 0
-    return es if _bits(x) < 0 else s
-
-
-cdef inline floating _tanh(floating x) noexcept nogil:
-    """tanh(x) = -expm1(-2|x|) / (2 + expm1(-2|x|)) with the sign of x; exact near 0."""
-    cdef floating scale, em
-    em = _expm1_parts(2 * fabs(x), &scale)
-    em = scale * em + (scale - 1)
-    return copysign(-em / (2 + em), x)
+        mg_tanh_f64(n, y)
 
 
 cdef inline void _gemm(bint trans_a, bint trans_b, int m, int n, int k, floating alpha,
@@ -135,14 +143,14 @@ cdef void _grad_w_hh(Py_ssize_t T, Py_ssize_t B, Py_ssize_t G, Py_ssize_t H, con
 
 
 # ----------------------------------------------------------------------------- cell cores
-# Row-major pointers; B rows of H hidden units (gates: B rows of 4H or 3H).  The loops run one
-# gate block at a time and each sigmoid/tanh gets a loop of its own: GCC vectorises those, not
-# a body that does everything.
+# Row-major pointers; B rows of H hidden units (gates: B rows of 4H or 3H), one gate block at a
+# time: sigmoid and tanh run in place over a block, the arithmetic in short loops between.
 
 cdef void _rnn_forward(Py_ssize_t n, const floating *pre, floating *h) noexcept nogil:
-    cdef Py_ssize_t j
-    for j in range(n):
-        h[j] = _tanh(pre[j])
+    """pre may be h itself."""
+    if pre != h:
+        memcpy(h, pre, n * sizeof(floating))
+    _tanh(n, h)
 
 
 cdef void _rnn_backward(Py_ssize_t n, const floating *grad_h, const floating *h, floating *grad_pre) noexcept nogil:
@@ -156,16 +164,15 @@ cdef void _lstm_forward(Py_ssize_t B, Py_ssize_t H, const floating *gates, const
     """gates may be act itself (the sequence kernel activates in place)."""
     cdef Py_ssize_t b, j
     for b in range(B):
-        for j in range(2 * H):          # i, f
-            act[j] = _sigmoid(gates[j])
-        for j in range(2 * H, 3 * H):   # g
-            act[j] = _tanh(gates[j])
-        for j in range(3 * H, 4 * H):   # o
-            act[j] = _sigmoid(gates[j])
+        if gates != act:
+            memcpy(act, gates, 4 * H * sizeof(floating))
+        _sigmoid(2 * H, act)        # i, f
+        _tanh(H, act + 2 * H)       # g
+        _sigmoid(H, act + 3 * H)    # o
         for j in range(H):
             c[j] = act[H + j] * c_prev[j] + act[j] * act[2 * H + j]
-        for j in range(H):
-            h[j] = _tanh(c[j])
+        memcpy(h, c, H * sizeof(floating))
+        _tanh(H, h)
         for j in range(H):
             h[j] *= act[3 * H + j]
         gates += 4 * H
@@ -181,8 +188,8 @@ cdef void _lstm_backward(Py_ssize_t B, Py_ssize_t H, const floating *grad_h, con
     cdef Py_ssize_t b, j
     cdef floating i, f, g, o, tanh_c, dc
     for b in range(B):
-        for j in range(H):
-            grad_c_prev[j] = _tanh(c[j])  # recomputed, not stored; parked in grad_c_prev's row
+        memcpy(grad_c_prev, c, H * sizeof(floating))  # tanh(c), recomputed, parked in grad_c_prev
+        _tanh(H, grad_c_prev)
         for j in range(H):
             i = act[j]
             f = act[H + j]
@@ -209,13 +216,13 @@ cdef void _gru_forward(Py_ssize_t B, Py_ssize_t H, const floating *gi, const flo
     cdef Py_ssize_t b, j
     cdef floating z
     for b in range(B):
-        for j in range(2 * H):  # r, z
-            ws[j] = _sigmoid(gi[j] + gh[j])
+        for j in range(2 * H):
+            ws[j] = gi[j] + gh[j]
+        _sigmoid(2 * H, ws)  # r, z
         for j in range(H):
             ws[3 * H + j] = gh[2 * H + j]
             ws[2 * H + j] = gi[2 * H + j] + ws[j] * gh[2 * H + j]
-        for j in range(2 * H, 3 * H):  # n
-            ws[j] = _tanh(ws[j])
+        _tanh(H, ws + 2 * H)  # n
         for j in range(H):
             z = ws[H + j]
             h[j] = (1 - z) * ws[2 * H + j] + z * h_prev[j]

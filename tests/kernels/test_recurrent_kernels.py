@@ -186,6 +186,28 @@ def test_reference_sigmoid_does_not_overflow(reference):
     np.testing.assert_allclose(out["ws"][0], [0.0, 1.0, 0.0, 1.9287498479639178e-22], rtol=1e-15)
 
 
+SPECIAL = [0.0, -0.0, 1e-30, -1e-30, 5e-8, 0.3, -0.3, 20.0, -20.0, 50.0, -50.0, 100.0, -100.0,
+           800.0, -800.0, 1000.0, -1000.0, np.inf, -np.inf, np.nan]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+def test_gate_math_special_values_and_accuracy(kernels, reference, dtype):
+    """The compiled backends write their own exp/sigmoid/tanh: check them against NumPy's."""
+    values = np.concatenate([SPECIAL, np.linspace(-40, 40, 4001)]).astype(dtype)
+    pre = np.repeat(values[:, None], 4, axis=1)  # LSTM gates of H = 1: i, f, g, o all = value
+    tol = dict(rtol=2e-6, atol=0) if dtype == np.float32 else dict(rtol=1e-14, atol=0)
+    for k in (kernels, reference):
+        k.rnn_cell_forward(values[:, None].copy(), h := np.empty((len(values), 1), dtype))
+        k.lstm_cell_forward(pre, np.zeros((len(values), 1), dtype), np.empty((len(values), 1), dtype),
+                            np.empty((len(values), 1), dtype), ws := np.empty_like(pre))
+        if k is reference:
+            expected = h, ws
+    with np.errstate(invalid="ignore"):
+        np.testing.assert_allclose(h, expected[0], **tol)   # tanh
+        np.testing.assert_allclose(ws, expected[1], **tol)  # sigmoid (i, f, o) and tanh (g)
+    assert np.signbit(h[1, 0]) and not np.signbit(h[0, 0])  # tanh(-0.0) = -0.0
+
+
 # ----------------------------------------------------------------------------- every backend vs the reference
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
