@@ -34,7 +34,8 @@ ACTIVATIONS = {
     "ReLU": (nn.ReLU(), lambda x, f: (x >= 0).astype(x.dtype), "0 (x<0), 1 (x≥0)"),
     "PReLU": (nn.PReLU(init=ALPHA_PRELU).double(), lambda x, f: np.where(x < 0, ALPHA_PRELU, 1.0),
               f"α={ALPHA_PRELU} (x<0), 1 (x≥0)"),
-    "ELU": (nn.ELU(alpha=ALPHA_ELU), lambda x, f: np.where(x < 0, f + ALPHA_ELU, 1.0), f"f + α, α={ALPHA_ELU} (x<0)"),
+    "ELU": (nn.ELU(alpha=ALPHA_ELU), lambda x, f: np.where(x < 0, f + ALPHA_ELU, 1.0),
+            f"f + α, α={ALPHA_ELU} (x<0)"),
     "softplus": (nn.Softplus(), lambda x, f: sigmoid(x), "1 / (1 + e^−x)"),
 }
 
@@ -114,10 +115,10 @@ def main(argv=None) -> Result:
     # The step: its gradient is 0 everywhere autograd can see, so nothing before it would learn.
     _, step_grad = autograd_derivative(nn.BinaryStep(), x)
     _, straight_through = autograd_derivative(nn.BinaryStep(straight_through=True), x)
-    print(f"binary step: the autograd gradient is 0 at every point (max |grad| = {np.abs(step_grad).max():g}), as the\n"
-          f"slide's 0 for x ≠ 0 (it leaves x = 0 as '?'); nothing before a step could learn. The straight-through\n"
-          f"surrogate (nn.BinaryStep(straight_through=True)) passes the gradient on unchanged: "
-          f"{straight_through.min():g}..{straight_through.max():g}.")
+    print(f"binary step: the autograd gradient is 0 at every point (max |grad| = {np.abs(step_grad).max():g}),\n"
+          "as the slide's 0 for x ≠ 0 (it leaves x = 0 as '?'): nothing before a step could learn.\n"
+          "The straight-through surrogate (nn.BinaryStep(straight_through=True)) passes the gradient on "
+          f"unchanged: {straight_through.min():g}..{straight_through.max():g}.")
 
     worst = max(r[3] for r in results.values())
     worst_numeric = max(r[4] for r in results.values())

@@ -1,9 +1,10 @@
-"""Weight initialisation (p.12-13): normal, truncated normal, constants, Xavier/He, TF fan-avg — and why a constant never learns.
+"""Weight initialisation (p.12-13): seven initialisers on a digits MLP; a constant start never breaks the symmetry.
 
-Seven ways to fill the weights (and biases) of the same 64 -> 32 -> 32 -> 10 ReLU network, each
-trained the same way on the digits.  A constant start makes every hidden unit of a layer compute
-the same thing, so every unit gets the same gradient and the units stay copies of each other
-for ever (the symmetry is never broken); random starts give each unit its own feature.
+The slide's options — normal, truncated normal (±2σ), constants 0 and 1, for weights and biases —
+beside Xavier, He and TensorFlow's fan-avg variance scaling, each filling the same 64 -> 32 -> 32
+-> 10 ReLU network, trained the same way on the digits.  A constant start makes every hidden unit
+of a layer compute the same thing, so every unit gets the same gradient and the units stay copies
+of each other for ever (the symmetry is never broken); random starts give each unit its own feature.
 """
 from __future__ import annotations
 
@@ -41,7 +42,8 @@ CONSTANT = ("constant 0", "constant 1")
 
 
 def make_model(init) -> nn.Sequential:
-    model = nn.Sequential(nn.Linear(64, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, 10))
+    model = nn.Sequential(nn.Linear(64, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, HIDDEN), nn.ReLU(),
+                          nn.Linear(HIDDEN, 10))
     for layer in model:
         if isinstance(layer, nn.Linear):
             init(layer.weight, layer.bias)
@@ -102,9 +104,11 @@ def plot_training(histories: dict, accuracies: dict, spreads: dict, trained: dic
     curves.grid(alpha=0.3)
     curves.legend(fontsize=8)
     names = list(accuracies)
-    bars.barh(names, [accuracies[n] for n in names], color=["tab:red" if n in CONSTANT else "tab:blue" for n in names])
+    colors = ["tab:red" if n in CONSTANT else "tab:blue" for n in names]
+    bars.barh(names, [accuracies[n] for n in names], color=colors)
     for i, n in enumerate(names):
-        bars.text(accuracies[n] + 0.01, i, f"{accuracies[n]:.3f}  (unit spread {spreads[n]:.2g})", va="center", fontsize=8)
+        bars.text(accuracies[n] + 0.01, i, f"{accuracies[n]:.3f}  (unit spread {spreads[n]:.2g})",
+                  va="center", fontsize=8)
     bars.axvline(TARGET, color="gray", linestyle=":", label=f"target {TARGET}")
     bars.set_xlim(0, 1.45)
     bars.set_xticks(np.linspace(0, 1, 6))
@@ -131,7 +135,8 @@ def main(argv=None) -> Result:
     epochs = 15 if args.quick else 40
 
     X, y = load_digits()
-    X_train, X_test, y_train, y_test = train_test_split(X / 16.0, y, test_size=0.25, stratify=y, random_state=args.seed)
+    X_train, X_test, y_train, y_test = train_test_split(X / 16.0, y, test_size=0.25, stratify=y,   # pixels -> 0..1
+                                                        random_state=args.seed)
     data = (X_train, X_test, y_train, y_test)
 
     starts, histories, accuracies, spreads, trained = {}, {}, {}, {}, {}

@@ -1,4 +1,4 @@
-"""Generalisation (p.10, p.20): a big MLP over-fits 60 digits; dropout, L1 and L2 (weight decay) hold the validation loss down.
+"""Generalisation (p.10, p.20): a big MLP over-fits 60 digits; dropout, L1 and L2 keep the validation loss down.
 
 The course's three sets (p.10): the training set fits the weights, the validation set judges the
 models while we choose between them, and the test set is looked at once, at the end, for the
@@ -51,7 +51,8 @@ def train(name: str, train_set: TensorDataset, val_set: TensorDataset, epochs: i
     weights = [layer.weight for layer in model if isinstance(layer, nn.Linear)]   # L1 on weights, not biases
     optimizer = optim.Adam(model.parameters(), lr=3e-3, weight_decay=weight_decay)
     loader = DataLoader(train_set, batch_size=N_TRAIN, shuffle=True)
-    train_all, val_all = DataLoader(train_set, batch_size=len(train_set)), DataLoader(val_set, batch_size=len(val_set))
+    train_all = DataLoader(train_set, batch_size=len(train_set))
+    val_all = DataLoader(val_set, batch_size=len(val_set))
     curves = {"train": [], "validation": []}
     for _ in range(epochs):
         model.train()
@@ -88,7 +89,7 @@ def plot(curves: dict, path: str) -> str:
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, loc="lower left")
         axes["all"].plot(epochs, c["validation"], linewidth=2.5 if name == "plain" else 1.5, label=name)
-    axes["all"].set_ylim(0, 2 * curves["plain"]["validation"][-1])   # the climb after the minimum, not the first epochs
+    axes["all"].set_ylim(0, 2 * curves["plain"]["validation"][-1])   # the climb after the minimum, not epoch 1
     axes["all"].set_title("validation loss of every model (linear scale)")
     axes["all"].set_xlabel("epoch")
     axes["all"].set_ylabel("validation cross-entropy")
@@ -106,8 +107,10 @@ def main(argv=None) -> Result:
     epochs = 100 if args.quick else 200
 
     X, y = load_digits()
-    X_train, X_rest, y_train, y_rest = train_test_split(X / 16.0, y, train_size=N_TRAIN, stratify=y, random_state=args.seed)
-    X_val, X_test, y_val, y_test = train_test_split(X_rest, y_rest, train_size=N_VAL, stratify=y_rest, random_state=args.seed)
+    X_train, X_rest, y_train, y_rest = train_test_split(X / 16.0, y, train_size=N_TRAIN, stratify=y,
+                                                        random_state=args.seed)
+    X_val, X_test, y_val, y_test = train_test_split(X_rest, y_rest, train_size=N_VAL, stratify=y_rest,
+                                                    random_state=args.seed)
     print(f"split: {len(X_train)} training, {len(X_val)} validation, {len(X_test)} test samples")
     train_set, val_set = TensorDataset(X_train, y_train), TensorDataset(X_val, y_val)
 
@@ -116,7 +119,8 @@ def main(argv=None) -> Result:
     for name in MODELS:
         models[name], curves[name] = train(name, train_set, val_set, epochs, args.seed)
         c = curves[name]
-        print(f"{name:<26} {c['train'][-1]:>10.4f} {c['validation'].min():>14.4f} {np.argmin(c['validation']) + 1:>8} "
+        best = int(np.argmin(c["validation"]))
+        print(f"{name:<26} {c['train'][-1]:>10.4f} {c['validation'][best]:>14.4f} {best + 1:>8} "
               f"{c['validation'][-1]:>14.4f}")
 
     plain = curves["plain"]["validation"]

@@ -57,7 +57,8 @@ def make_model(params: dict) -> nn.Sequential:
 
 
 def model_params(model: nn.Sequential) -> dict:
-    return {n: model.state_dict()[k].numpy().copy() for n, k in zip(NAMES, ("0.weight", "0.bias", "2.weight", "2.bias"))}
+    state = model.state_dict()
+    return {n: state[k].numpy().copy() for n, k in zip(NAMES, ("0.weight", "0.bias", "2.weight", "2.bias"))}
 
 
 def autograd_step(model: nn.Sequential, optimizer, x: np.ndarray, y: np.ndarray) -> tuple[float, dict]:

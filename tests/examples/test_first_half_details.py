@@ -51,7 +51,8 @@ def test_hand_gradient_matches_finite_differences():
 def test_every_activation_derivative_matches_the_slide_formula():
     ex = example("08_activations")
     results = ex.check_all(np.linspace(-4, 4, 100))
-    assert set(results) == {"identity", "binary step", "sigmoid", "tanh", "arctan", "ReLU", "PReLU", "ELU", "softplus"}
+    assert set(results) == {"identity", "binary step", "sigmoid", "tanh", "arctan", "ReLU", "PReLU", "ELU",
+                            "softplus"}
     for name, (_, _, _, vs_formula, vs_numeric) in results.items():
         assert vs_formula < 1e-5, name
         assert vs_numeric < 1e-5, name
@@ -97,7 +98,8 @@ def test_stock_mlp_has_the_course_layers_and_initialisation():
     mg.manual_seed(0)
     model = ex.make_model(100)
     linears = [m for m in model if isinstance(m, nn.Linear)]
-    assert [(m.in_features, m.out_features) for m in linears] == [(100, 1024), (1024, 512), (512, 256), (256, 128), (128, 1)]
+    sizes = [(m.in_features, m.out_features) for m in linears]
+    assert sizes == [(100, 1024), (1024, 512), (512, 256), (256, 128), (128, 1)]
     assert sum(isinstance(m, nn.ReLU) for m in model) == 4 and isinstance(model[-1], nn.Linear)
     for m in linears[:-1]:
         w = m.weight.numpy()
