@@ -24,7 +24,6 @@ growing W_hh until its state latches onto the first input; the loud noise here k
 """
 from __future__ import annotations
 
-import math
 import os
 import time
 

@@ -1,4 +1,4 @@
-"""LSTM stock prediction (p.52-53): open, high, low, close and volume (plus an exchange rate) -> the next close, against "tomorrow = today".
+"""LSTM stock prediction (p.52-53): OHLCV (plus an exchange rate) -> the next close, against "tomorrow = today".
 
 The course predicts a price from several numbers per day, 주가 = f(시가, 고가, 저가, 종가, 거래량),
 and then adds the exchange rate (환율) as one more input.  Here an LSTM reads the last 20 days of
@@ -28,12 +28,10 @@ import os
 import numpy as np
 from sklearn.preprocessing import MinMaxScaler
 
-import minigrad as mg
 import minigrad.nn as nn
 import minigrad.optim as optim
 from minigrad.course import Result, exit_code, parse_example_args
-from minigrad.data import DataLoader, SlidingWindowDataset, load_ohlcv, load_vega_stocks, time_split
-from minigrad.data.datasets import data_label
+from minigrad.data import DataLoader, SlidingWindowDataset, data_label, load_ohlcv, load_vega_stocks, time_split
 from minigrad.train import fit, predict
 
 MARGIN = 1.10          # the model's RMSE may be at most 10 % above naive persistence's

@@ -18,12 +18,10 @@ import os
 import numpy as np
 from sklearn.preprocessing import MinMaxScaler
 
-import minigrad as mg
 import minigrad.nn as nn
 import minigrad.optim as optim
 from minigrad.course import Result, exit_code, parse_example_args
-from minigrad.data import DataLoader, SlidingWindowDataset, load_seattle_weather, time_split
-from minigrad.data.datasets import data_label
+from minigrad.data import DataLoader, SlidingWindowDataset, data_label, load_seattle_weather, time_split
 from minigrad.train import fit, predict
 
 FEATURES = ["precipitation", "temp_max", "temp_min", "wind"]
