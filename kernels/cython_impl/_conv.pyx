@@ -3,47 +3,18 @@
 
 Same contract and maths as kernels/reference/conv.py:
     out[n,o,i,j] = sum_{c,p,q} x_padded[n, c, i*sh + p*dh, j*sw + q*dw] * w[o,c,p,q]
-One image's columns cols[(c,p,q), i*OW + j] fit in L2 for the layers we train, so each
-thread owns a one-image im2col buffer; OpenMP prange runs over the batch (serially when the
-extension was built without OpenMP). Inputs are const memoryviews so read-only arrays work.
+One image's columns cols[(c,p,q), i*OW + j] fit in L2 for the layers we train, so a
+single one-image im2col buffer is reused. The batch loop is serial: BLAS threads the GEMMs itself,
+and an OpenMP prange around BLAS calls made OpenBLAS (pthreads build) warn "Detect OpenMP
+Loop and this application may hang" and run slower; with no OpenMP region the kernels are
+also safe in forked children (GNU OpenMP is not fork-safe).
+Inputs are const memoryviews so read-only arrays work.
 """
-import os
-
 import numpy as np
 
-from cython.parallel cimport prange, threadid
 from cython cimport floating
 from libc.string cimport memcpy
 from scipy.linalg.cython_blas cimport dgemm, sgemm
-
-cdef extern from *:
-    """
-    #ifdef _OPENMP
-    #include <omp.h>
-    static int minigrad_max_threads(void) { return omp_get_max_threads(); }
-    #else
-    static int minigrad_max_threads(void) { return 1; }
-    #endif
-    """
-    int minigrad_max_threads() nogil
-
-# GNU OpenMP is not fork-safe: a forked child that enters a parallel region after the parent
-# has used one hangs. Like PyTorch, a forked child runs the kernels on one thread: a region
-# with num_threads(1) does not touch the parent's (dead) thread pool.
-cdef bint _forked_child = False
-
-
-def _after_fork_in_child():
-    global _forked_child
-    _forked_child = True
-
-
-os.register_at_fork(after_in_child=_after_fork_in_child)
-
-
-cdef int _num_threads():
-    return 1 if _forked_child else max(1, minigrad_max_threads())
-
 
 # ---------------------------------------------------------------- BLAS in row-major terms
 
@@ -148,15 +119,12 @@ def conv2d_forward(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] 
     cdef Py_ssize_t n_batch = out.shape[0], o = out.shape[1], oh = out.shape[2], ow = out.shape[3]
     cdef Py_ssize_t c = w.shape[1], kh = w.shape[2], kw = w.shape[3]
     cdef Py_ssize_t ckk = c * kh * kw, l = oh * ow, n
-    cdef int threads = _num_threads()
-    cdef floating[:, ::1] cols = np.empty((threads, ckk * l),
-                                          dtype=np.float32 if floating is float else np.float64)
-    cdef floating* buf
-    for n in prange(n_batch, nogil=True, schedule="static", num_threads=threads):
-        buf = &cols[threadid(), 0]
-        _im2col_image(&x[n, 0, 0, 0], buf, c, x.shape[2], x.shape[3], kh, kw, oh, ow,
-                      sh, sw, ph, pw, dh, dw)
-        _gemm(False, False, o, l, ckk, 1, &w[0, 0, 0, 0], ckk, buf, l, 0, &out[n, 0, 0, 0], l)
+    cdef floating[::1] cols = np.empty(ckk * l, dtype=np.float32 if floating is float else np.float64)
+    with nogil:
+        for n in range(n_batch):
+            _im2col_image(&x[n, 0, 0, 0], &cols[0], c, x.shape[2], x.shape[3], kh, kw, oh, ow,
+                          sh, sw, ph, pw, dh, dw)
+            _gemm(False, False, o, l, ckk, 1, &w[0, 0, 0, 0], ckk, &cols[0], l, 0, &out[n, 0, 0, 0], l)
 
 
 def conv2d_backward_input(const floating[:, :, :, ::1] grad_out, const floating[:, :, :, ::1] w,
@@ -167,41 +135,27 @@ def conv2d_backward_input(const floating[:, :, :, ::1] grad_out, const floating[
     cdef Py_ssize_t oh = grad_out.shape[2], ow = grad_out.shape[3]
     cdef Py_ssize_t c = w.shape[1], kh = w.shape[2], kw = w.shape[3]
     cdef Py_ssize_t ckk = c * kh * kw, l = oh * ow, n
-    cdef int threads = _num_threads()
-    cdef floating[:, ::1] cols = np.empty((threads, ckk * l),
-                                          dtype=np.float32 if floating is float else np.float64)
-    cdef floating* buf
-    for n in prange(n_batch, nogil=True, schedule="static", num_threads=threads):
-        buf = &cols[threadid(), 0]
-        _gemm(True, False, ckk, l, o, 1, &w[0, 0, 0, 0], ckk, &grad_out[n, 0, 0, 0], l, 0, buf, l)
-        _col2im_image(buf, &grad_x[n, 0, 0, 0], c, grad_x.shape[2], grad_x.shape[3], kh, kw,
-                      oh, ow, sh, sw, ph, pw, dh, dw)
+    cdef floating[::1] cols = np.empty(ckk * l, dtype=np.float32 if floating is float else np.float64)
+    with nogil:
+        for n in range(n_batch):
+            _gemm(True, False, ckk, l, o, 1, &w[0, 0, 0, 0], ckk, &grad_out[n, 0, 0, 0], l, 0, &cols[0], l)
+            _col2im_image(&cols[0], &grad_x[n, 0, 0, 0], c, grad_x.shape[2], grad_x.shape[3], kh, kw,
+                          oh, ow, sh, sw, ph, pw, dh, dw)
 
 
 def conv2d_backward_weight(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] grad_out,
                            floating[:, :, :, ::1] grad_w, Py_ssize_t sh, Py_ssize_t sw,
                            Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t dh, Py_ssize_t dw):
-    """grad_W2 = sum_n grad_out[n] @ im2col(x[n])^T; each thread sums its images, then we add."""
+    """grad_W2 = sum_n grad_out[n] @ im2col(x[n])^T, accumulated by GEMM with beta = 1."""
     cdef Py_ssize_t n_batch = grad_out.shape[0], o = grad_out.shape[1]
     cdef Py_ssize_t oh = grad_out.shape[2], ow = grad_out.shape[3]
     cdef Py_ssize_t c = grad_w.shape[1], kh = grad_w.shape[2], kw = grad_w.shape[3]
-    cdef Py_ssize_t ckk = c * kh * kw, l = oh * ow, n, t, k
-    cdef int threads = _num_threads()
-    dtype = np.float32 if floating is float else np.float64
-    cdef floating[:, ::1] cols = np.empty((threads, ckk * l), dtype=dtype)
-    cdef floating[:, ::1] partial = np.zeros((threads, o * ckk), dtype=dtype)
-    cdef floating* buf
-    for n in prange(n_batch, nogil=True, schedule="static", num_threads=threads):
-        t = threadid()
-        buf = &cols[t, 0]
-        _im2col_image(&x[n, 0, 0, 0], buf, c, x.shape[2], x.shape[3], kh, kw, oh, ow,
-                      sh, sw, ph, pw, dh, dw)
-        # partial[t] (O x CKK) += grad_out[n] (O x L) @ cols^T (L x CKK)
-        _gemm(False, True, o, ckk, l, 1, &grad_out[n, 0, 0, 0], l, buf, l, 1, &partial[t, 0], ckk)
-    cdef floating* gw = &grad_w[0, 0, 0, 0]
+    cdef Py_ssize_t ckk = c * kh * kw, l = oh * ow, n
+    cdef floating[::1] cols = np.empty(ckk * l, dtype=np.float32 if floating is float else np.float64)
     with nogil:
-        for k in range(o * ckk):
-            gw[k] = partial[0, k]
-        for t in range(1, threads):
-            for k in range(o * ckk):
-                gw[k] += partial[t, k]
+        for n in range(n_batch):
+            _im2col_image(&x[n, 0, 0, 0], &cols[0], c, x.shape[2], x.shape[3], kh, kw, oh, ow,
+                          sh, sw, ph, pw, dh, dw)
+            # grad_W2 (O x CKK) = grad_out[n] (O x L) @ cols^T (L x CKK) + (grad_W2, or 0 at n = 0)
+            _gemm(False, True, o, ckk, l, 1, &grad_out[n, 0, 0, 0], l, &cols[0], l,
+                  1 if n > 0 else 0, &grad_w[0, 0, 0, 0], ckk)
