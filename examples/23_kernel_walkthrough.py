@@ -24,7 +24,6 @@ import minigrad.nn.functional as F
 from minigrad import kernels as kernel_registry
 from minigrad.course import Result, exit_code, parse_example_args
 from minigrad.kernel_report import _how_loaded, _numba_cache_counts
-from minigrad.threads import limit_threads
 
 BACKENDS = ("numpy", "numba", "cython")
 SOURCES = {"numpy": "reference/conv.py", "numba": "numba_impl/conv.py", "cython": "cython_impl/_conv.pyx"}
@@ -107,14 +106,9 @@ def plot(rows: list, lines: dict, path: str) -> str:
 
 
 def main(argv=None) -> Result:
-    args = parse_example_args(__doc__.splitlines()[0], argv, extra=lambda parser: parser.add_argument(
-        "--threads", type=int, default=1, help="threads for BLAS, OpenMP and Numba (0: no limit; default 1: "
-        "on a small, busy machine threads that wait on each other distort the timings)"))
-    with limit_threads(args.threads or None):
-        return run(args)
-
-
-def run(args) -> Result:
+    # --threads (default 1) is a standard knob: on a small, busy machine threads that wait on
+    # each other would distort the timings
+    args = parse_example_args(__doc__.splitlines()[0], argv)
     shape, channels_out, repeats = ((4, 3, 16, 16), 8, 3) if args.quick else ((16, 3, 32, 32), 32, 10)
     rng = np.random.default_rng(args.seed)
     x = rng.standard_normal(shape).astype(np.float32)

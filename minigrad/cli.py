@@ -59,6 +59,7 @@ def _example_argv(args, module: str) -> list[str]:
         argv += ["--backend", args.backend]
     if args.seed is not None:
         argv += ["--seed", str(args.seed)]
+    argv += ["--threads", str(args.threads)]
     return argv
 
 

@@ -44,6 +44,9 @@ def example_parser(description: str) -> argparse.ArgumentParser:
     parser.add_argument("--backend", default=None, help="kernel backend: numpy, numba or cython")
     parser.add_argument("--out", default="out", help="folder for plots")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads for BLAS, OpenMP and Numba (default 1: the models are small, and a busy "
+                             "second core stalls multi-threaded steps); 0 = no limit")
     return parser
 
 
@@ -58,8 +61,22 @@ def parse_example_args(description: str, argv=None, extra=None) -> argparse.Name
     if args.backend:
         mg.set_backend(args.backend)
     mg.manual_seed(args.seed)
+    if args.threads:
+        _keep_thread_limit(args.threads)
     os.makedirs(args.out, exist_ok=True)
     return args
+
+
+def _keep_thread_limit(n: int) -> None:
+    """Limit BLAS, OpenMP and Numba threads to ``n`` for the rest of the process."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=n)
+    try:
+        import numba
+        numba.set_num_threads(max(1, min(n, numba.config.NUMBA_NUM_THREADS)))
+    except ImportError:
+        pass
 
 
 def exit_code(result: Result) -> int:
