@@ -18,9 +18,10 @@ step matters, so the loss's gradient must travel back 49 steps to reach it.
   adds forget_bias=1.0 for the same reason.  A plain RNN has no gate to open.
 
 The plot reads every step's hidden-state gradient dLoss/dh_t straight from the recurrent layers
-(``layer.last_hidden_grads``, filled by backward), before and after training.  One caveat: with
-small noise, or with more hidden units and luck, a tanh RNN can sometimes solve this task by
-growing W_hh until its state latches onto the first input; the loud noise here keeps it honest.
+(``layer.last_hidden_grads``, filled by backward), before and after training.  One caveat: Adam
+can grow W_hh until the RNN's state latches onto the first input and never lets go, and then
+even the tanh RNN solves the task.  With quieter noise or more hidden units that happens often;
+with the loud noise here it happened for 1 seed in 20 (--seed 8: "does NOT fail").
 """
 from __future__ import annotations
 
@@ -140,7 +141,7 @@ def plot(norms: dict, curves: dict, path: str) -> str:
 
 def main(argv=None) -> Result:
     args = parse_example_args(__doc__.splitlines()[0], argv)
-    max_steps = 300             # quick or not: the run is short, and more steps give the RNN time to latch
+    max_steps = 500             # quick or not: LSTM needs up to ~450 steps here; more would give the RNN time to latch
     x_probe, y_probe = make_batch(np.random.default_rng(10_000 + args.seed), 256)   # for the gradient plot
     x_test, y_test = make_batch(np.random.default_rng(20_000 + args.seed), 1000)
 
