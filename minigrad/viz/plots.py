@@ -34,8 +34,7 @@ def _save(fig, path) -> str:
     folder = os.path.dirname(path)
     if folder:
         os.makedirs(folder, exist_ok=True)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    fig.savefig(path, dpi=100, bbox_inches="tight")
     _pyplot().close(fig)
     return path
 
@@ -99,7 +98,9 @@ def plot_confusion_matrix(matrix, path, class_names=None, title: str | None = No
     matrix = _values(matrix)
     n = matrix.shape[0]
     names = [str(c) for c in class_names] if class_names is not None else [str(i) for i in range(n)]
-    fig, ax = plt.subplots(figsize=(max(4.0, 1.2 + 0.6 * n), max(3.4, 1.0 + 0.6 * n)))
+    # room for the longest class name beside and below the grid, so the axis labels stay visible
+    label_room = 0.09 * max(len(name) for name in names)
+    fig, ax = plt.subplots(figsize=(max(4.0, 1.6 + 0.6 * n) + label_room, max(3.4, 1.2 + 0.6 * n) + label_room))
     image = ax.imshow(matrix, cmap="Blues")
     fig.colorbar(image, ax=ax, fraction=0.046)
     threshold = matrix.max() / 2 if matrix.size else 0
