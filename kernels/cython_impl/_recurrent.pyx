@@ -20,7 +20,7 @@ import numpy as np
 # a contiguous row, so there is no aliasing to check.  exp(-a) = 2**k * (1 + expm1(r)) with
 # k = round(-a / ln 2), a Taylor polynomial for expm1(r) (|r| <= 0.35; to r**7 for float, r**13
 # for double: a few ulp), and 2**k built in the exponent bits.  No calls and no branches: adding
-# MAGIC = 1.5 * 2**23 (double: 2**52) rounds to an integer that then sits in the low bits of the
+# MAGIC = 1.5 * 2**23 (double: 1.5 * 2**52) rounds to an integer that then sits in the low bits of the
 # sum; selects compare integers; -fno-trapping-math (first line) lets GCC turn the rest into
 # blends and changes no result (NaN and inf propagate as before), only FP exception flags.
 # The build's baseline x86-64 flags give 4-float SSE vectors; GCC's target_clones adds an AVX2
@@ -69,28 +69,28 @@ cdef extern from *:
     }
 
     /* y = sigmoid(y) = 1 / (1 + exp(-y)); exp only ever sees -|y|, so it cannot overflow. */
-    #define MG_SIGMOID(T, SUFFIX, BITS)                                                   \
+    #define MG_SIGMOID(T, SUFFIX, BITS, FABS)                                             \
     MG_CLONES static void mg_sigmoid_##SUFFIX(Py_ssize_t n, T *y) {                      \
         for (Py_ssize_t j = 0; j < n; j++) {                                             \
-            T scale, e = mg_expm1_parts_##SUFFIX(fabs(y[j]), &scale);                    \
+            T scale, e = mg_expm1_parts_##SUFFIX(FABS(y[j]), &scale);                    \
             e = scale + scale * e;                                                       \
             T s = 1 / (1 + e), es = e * s;  /* e / (1 + e) = sigmoid(y) for y < 0 */      \
             y[j] = (BITS(y[j]) >> (8 * sizeof(T) - 1)) ? es : s;                         \
         }                                                                                \
     }
     /* y = tanh(y) = -expm1(-2|y|) / (2 + expm1(-2|y|)) with the sign of y: exact near 0. */
-    #define MG_TANH(T, SUFFIX)                                                            \
+    #define MG_TANH(T, SUFFIX, FABS, COPYSIGN)                                            \
     MG_CLONES static void mg_tanh_##SUFFIX(Py_ssize_t n, T *y) {                         \
         for (Py_ssize_t j = 0; j < n; j++) {                                             \
-            T scale, em = mg_expm1_parts_##SUFFIX(2 * fabs(y[j]), &scale);               \
+            T scale, em = mg_expm1_parts_##SUFFIX(2 * FABS(y[j]), &scale);               \
             em = scale * em + (scale - 1);                                               \
-            y[j] = copysign(-em / (2 + em), y[j]);                                       \
+            y[j] = COPYSIGN(-em / (2 + em), y[j]);                                       \
         }                                                                                \
     }
-    MG_SIGMOID(float, f32, mg_b32)
-    MG_SIGMOID(double, f64, mg_b64)
-    MG_TANH(float, f32)
-    MG_TANH(double, f64)
+    MG_SIGMOID(float, f32, mg_b32, fabsf)
+    MG_SIGMOID(double, f64, mg_b64, fabs)
+    MG_TANH(float, f32, fabsf, copysignf)
+    MG_TANH(double, f64, fabs, copysign)
     """
     void mg_sigmoid_f32(Py_ssize_t n, float *y) nogil
     void mg_sigmoid_f64(Py_ssize_t n, double *y) nogil
