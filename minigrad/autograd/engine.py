@@ -6,6 +6,7 @@ rule, and a node runs only when every node that feeds it a gradient has run.
 """
 from __future__ import annotations
 
+import sys
 import time
 
 import numpy as np
@@ -47,16 +48,25 @@ def _apply_hooks(hooks, grad: np.ndarray, where: str) -> np.ndarray:
     return grad
 
 
-def _accumulate_leaf(tensor, grad: np.ndarray) -> None:
+def _accumulate_leaf(tensor, grad: np.ndarray, owned: bool = False) -> None:
+    """Add ``grad`` to the leaf's ``.grad``.  ``owned``: nothing but the engine refers to ``grad``,
+    so a first gradient can be taken as it is, as PyTorch's AccumulateGrad steals a gradient
+    whose use count is 1; otherwise it may alias an upstream gradient or a saved value and is
+    copied."""
     from ..tensor import Tensor
 
     if tensor._hooks:
         grad = _apply_hooks(tensor._hooks, grad, f"a leaf tensor of shape {tensor.shape}")
-    if tensor.grad is None:
-        # a copy: the engine's arrays may alias an upstream gradient or a saved value
-        tensor.grad = Tensor._wrap(np.array(grad, dtype=tensor.data.dtype, copy=True))
-    else:
+        owned = False  # a hook may have kept what it was given
+    if tensor.grad is not None:
         tensor.grad.data += grad
+    elif (owned and grad.base is None and grad.flags.writeable and grad.dtype == tensor.data.dtype
+          and grad.strides == tensor.data.strides):
+        tensor.grad = Tensor._wrap(grad)
+    else:  # a copy in the leaf's own layout, so the optimiser reads both alike
+        copy = np.empty_like(tensor.data)
+        np.copyto(copy, grad)
+        tensor.grad = Tensor._wrap(copy)
 
 
 def _retain(node, grads) -> None:
@@ -85,10 +95,23 @@ def _check_guards(node) -> None:
 
 def run_backward(root, grad: np.ndarray, retain_graph: bool = False) -> None:
     """Accumulate d(root)/d(leaf) · grad into the ``.grad`` of every leaf that requires grad."""
-    root_node = root.grad_fn
-    if root_node is None:  # backward on a leaf: its gradient is the seed itself
+    if root.grad_fn is None:  # backward on a leaf: its gradient is the seed itself
         _accumulate_leaf(root, grad)
         return
+    leaf_grads = _walk(root, grad, retain_graph)
+    for entry in leaf_grads.values():
+        tensor, g = entry
+        entry.clear()
+        # 2 references (``g`` and getrefcount's argument): no view, saved value, hook or other
+        # gradient shares this array
+        owned = sys.getrefcount(g) == 2
+        _accumulate_leaf(tensor, g, owned)
+
+
+def _walk(root, grad: np.ndarray, retain_graph: bool) -> dict:
+    """Run every node's backward once, in reverse topological order; return the summed
+    gradient of each leaf as {id(leaf): [leaf, gradient]}."""
+    root_node = root.grad_fn
     counts = _dependency_counts(root_node)
     buffers = {root_node: [None] * root_node.n_outputs}
     buffers[root_node][root._output_index] = grad
@@ -171,5 +194,4 @@ def run_backward(root, grad: np.ndarray, retain_graph: bool = False) -> None:
             slot = tensor._output_index
             buffer[slot] = g if buffer[slot] is None else buffer[slot] + g
             release(child)
-    for tensor, g in leaf_grads.values():
-        _accumulate_leaf(tensor, g)
+    return leaf_grads

@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 
 from ..ops import activation as _act
+from ..ops import linalg as _linalg
 from ..ops import loss as _loss
 from ..ops.dropout import Dropout as _Dropout
 from ..ops.embedding import Embedding as _Embedding
@@ -39,13 +40,19 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         raise ValueError(f"linear: input of shape {input.shape} has {input.shape[-1] if input.ndim else 0} "
                          f"features, but the weight of shape {weight.shape} ([out_features, in_features]) "
                          f"expects {weight.shape[-1]}")
-    leading, batched = input.shape[:-1], input.ndim > 2
-    if batched:  # one 2-D matmul, so the weight gradient is one product, not one per batch
-        input = input.reshape(-1, input.shape[-1])
-    out = input @ weight.T
-    if bias is not None:
-        out = out + bias
-    return out.reshape(*leading, weight.shape[0]) if batched else out
+    out_features = weight.shape[0]
+    # a 1-D bias goes into the fused node; any other bias broadcasts afterwards, as in PyTorch
+    fused_bias = bias if bias is None or bias.ndim <= 1 else None
+    if fused_bias is not None and fused_bias.shape not in ((out_features,), (1,)):
+        raise ValueError(f"linear: bias of shape {bias.shape} does not match the {out_features} "
+                         f"output features of the weight of shape {weight.shape}")
+    if input.ndim == 2:
+        out = _linalg.Linear.apply(input, weight, fused_bias)
+    else:  # one 2-D product over the flattened leading dims: one weight gradient, not one per batch
+        leading = input.shape[:-1]
+        out = _linalg.Linear.apply(input.reshape(-1, input.shape[-1]), weight, fused_bias)
+        out = out.reshape(*leading, out_features)
+    return out if bias is fused_bias else out + bias
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:

@@ -21,7 +21,8 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
     extra = grad.ndim - len(shape)
     axes = tuple(range(extra)) + tuple(
         extra + i for i, n in enumerate(shape) if n == 1 and grad.shape[extra + i] != 1)
-    return grad.sum(axis=axes, keepdims=False).reshape(shape) if axes else grad.reshape(shape)
+    summed = grad.sum(axis=axes) if axes else grad
+    return summed if summed.shape == shape else summed.reshape(shape)
 
 
 def _scalar(x):

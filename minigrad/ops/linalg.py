@@ -1,4 +1,5 @@
-"""Matrix multiplication: 1-D, 2-D, batched and broadcast, as numpy.matmul / torch.matmul.
+"""Matrix multiplication: 1-D, 2-D, batched and broadcast, as numpy.matmul / torch.matmul; and
+the fused linear layer y = x·Wᵀ + b.
 
 The fast path is BLAS through numpy.matmul; the blocked loop kernels in
 ``kernels/*/matmul`` exist to be read and measured (see BENCHMARKS.md), not to run here.
@@ -56,3 +57,31 @@ class MatMul(Function):
 
 def matmul(a, b):
     return MatMul.apply(a, b)
+
+
+class Linear(Function):
+    """y = x·Wᵀ + b for x [N, in], W [out, in], b [out] (or [1]) or None: one node instead of
+    three (transpose, matmul, bias add), and W's gradient comes out in W's own (C) layout.
+    Shapes are checked by ``nn.functional.linear``."""
+
+    @staticmethod
+    def forward(ctx, x, w, b):
+        x, w = _promote(x, w)
+        out = np.matmul(x, w.T)
+        ctx.bias_shape = None if b is None else b.shape
+        if b is not None:
+            if np.result_type(out, b) == out.dtype:
+                out += b
+            else:  # a wider bias widens the result, as a separate add would
+                out = out + b
+        ctx.save_for_backward(x, w)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, w = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        grad_x = np.matmul(grad, w) if needs[0] else None        # dL/dx = dL/dy · W
+        grad_w = np.matmul(grad.T, x) if needs[1] else None      # dL/dW = (dL/dy)ᵀ · x
+        grad_b = unbroadcast(grad, ctx.bias_shape) if needs[2] else None  # dL/db = Σ over the batch
+        return grad_x, grad_w, grad_b

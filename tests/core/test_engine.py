@@ -110,6 +110,30 @@ def test_leaf_gradient_is_not_an_alias_of_an_engine_array():
     np.testing.assert_array_equal(g.numpy(), [1.0, 1.0])
 
 
+
+def test_a_leaf_takes_a_gradient_nothing_else_holds_and_copies_a_shared_one():
+    a, b = leaf(np.ones((3, 4))), leaf(np.ones((3, 4)))
+    (a + b).sum().backward()  # Add hands the same array to both inputs
+    assert not np.shares_memory(a.grad.numpy(), b.grad.numpy())
+    w = leaf(np.ones((4, 2)))
+    x = mg.tensor(np.ones((3, 4)))
+    y = x @ w                 # the fresh product x^T·g is taken, not copied
+    y.sum().backward()
+    assert w.grad.numpy().base is None and w.grad.numpy().flags.c_contiguous
+    kept = []
+    v = leaf(np.ones(3))
+    v.register_hook(lambda g: kept.append(g))
+    (v * 2.0).sum().backward()  # a hook kept the array: the leaf gets its own copy
+    v.grad.data += 1
+    np.testing.assert_array_equal(kept[0].numpy(), [2.0, 2.0, 2.0])
+
+
+def test_a_leaf_gradient_has_the_leaf_layout():
+    w = leaf(np.arange(6.0).reshape(2, 3))
+    (w.T * 1.0).sum().backward()  # the engine's array is the transposed view's layout
+    assert w.grad.numpy().flags.c_contiguous
+    np.testing.assert_array_equal(w.grad.numpy(), np.ones((2, 3)))
+
 # ---------------------------------------------------------------- seeds ----------------------------------
 @pytest.mark.parametrize("make", [lambda a: mg.tensor(a, dtype=mg.float64), lambda a: a,
                                   lambda a: a.tolist()], ids=["tensor", "ndarray", "list"])

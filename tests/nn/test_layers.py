@@ -62,6 +62,28 @@ def test_linear_gradcheck_and_shape_error():
         layer(mg.randn(4, 5))
 
 
+
+def test_linear_is_one_graph_node_with_c_contiguous_weight_gradient():
+    layer = nn.Linear(4, 3)
+    out = layer(mg.randn(5, 4))
+    assert out.grad_fn.name() == "LinearBackward"
+    assert [t is not None for t in out.grad_fn.inputs] == [False, True, True]
+    out.sum().backward()
+    assert layer.weight.grad.numpy().flags.c_contiguous
+
+
+@pytest.mark.parametrize("bias_shape", [(3,), (1,), (1, 3), (5, 3)])
+def test_linear_bias_broadcasts_as_torch(bias_shape):
+    x, w, b = data(5, 4), data(3, 4, seed=1), data(*bias_shape, seed=2)
+    tensors = [mg.tensor(a, dtype=mg.float64, requires_grad=True) for a in (x, w, b)]
+    F.linear(*tensors).sum().backward()
+    reference = [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
+    torch.nn.functional.linear(*reference).sum().backward()
+    for ours, theirs in zip(tensors, reference):
+        assert_close(ours.grad.numpy(), theirs.grad.numpy())
+    with pytest.raises(ValueError, match=r"linear: bias of shape \(4,\) does not match the 3 output features"):
+        F.linear(mg.randn(5, 4), mg.randn(3, 4), mg.randn(4))
+
 # ---------------------------------------------------------------- Flatten ----------------------
 @pytest.mark.parametrize("start,end", [(1, -1), (0, -1), (1, 2), (2, 3)])
 def test_flatten_matches_torch(start, end):
