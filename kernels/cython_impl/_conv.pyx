@@ -5,9 +5,10 @@ Same contract and maths as kernels/reference/conv.py:
     out[n,o,i,j] = sum_{c,p,q} x_padded[n, c, i*sh + p*dh, j*sw + q*dw] * w[o,c,p,q]
 One image's columns cols[(c,p,q), i*OW + j] fit in L2 for the layers we train, so a
 single one-image im2col buffer is reused. The batch loop is serial: BLAS threads the GEMMs itself,
-and an OpenMP prange around BLAS calls made OpenBLAS (pthreads build) warn "Detect OpenMP
-Loop and this application may hang" and run slower; with no OpenMP region the kernels are
-also safe in forked children (GNU OpenMP is not fork-safe).
+and an OpenMP prange around BLAS calls made OpenBLAS (a pthreads build) print "Detect OpenMP
+Loop and this application may hang" on every call once PyTorch was imported in the process.
+With no OpenMP region the kernels are also safe in forked children (GNU OpenMP is not
+fork-safe: a child entering a parallel region hangs).
 Inputs are const memoryviews so read-only arrays work.
 """
 import numpy as np

@@ -3,6 +3,13 @@
 Same contract and maths as kernels/reference/conv.py. One image's columns
 cols[(c,p,q), i*OW + j] = x_padded[n, c, i*sh + p*dh, j*sw + q*dw] fit in L2 for the layers
 we train, so the im2col buffer holds one image and is reused; np.dot calls BLAS on it.
+
+The kernels are serial (no parallel=True): BLAS threads the large GEMMs itself, and a prange
+over the batch would call OpenBLAS from OpenMP threads (with PyTorch imported in the same
+process, OpenBLAS then prints "Detect OpenMP Loop and this application may hang" per call),
+abort forked children under the 'omp' threading layer and abort concurrent callers under
+'workqueue' ('tbb' is not installed). On 2 cores it paid off only for small layers such as
+LeNet's second conv (about 1.5x), whose GEMMs are too small for BLAS to thread.
 """
 from __future__ import annotations
 
