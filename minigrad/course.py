@@ -69,14 +69,18 @@ def parse_example_args(description: str, argv=None, extra=None) -> argparse.Name
 
 def _keep_thread_limit(n: int) -> None:
     """Limit BLAS, OpenMP and Numba threads to ``n`` for the rest of the process."""
+    import minigrad as mg
     from threadpoolctl import threadpool_limits
 
-    threadpool_limits(limits=n)
+    # Load the kernels first, and start Numba's thread pool (its OpenMP layer resets OpenMP's count) before
+    # threadpoolctl, which limits only the libraries already loaded (libgomp comes with the Cython kernels).
+    mg.available_backends()
     try:
         import numba
         numba.set_num_threads(max(1, min(n, numba.config.NUMBA_NUM_THREADS)))
     except ImportError:
         pass
+    threadpool_limits(limits=n)
 
 
 def exit_code(result: Result) -> int:

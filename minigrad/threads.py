@@ -16,6 +16,8 @@ def limit_threads(n: int | None):
         return
     from threadpoolctl import threadpool_limits
 
+    from .backend import available_backends
+    available_backends()  # load the kernels first: threadpoolctl limits only the libraries already loaded
     try:
         import numba
         previous = numba.get_num_threads()
