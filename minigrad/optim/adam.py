@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, in_slices
 
 
 class Adam(Optimizer):
@@ -51,24 +51,27 @@ class Adam(Optimizer):
                 param *= 1 - lr * wd
             else:
                 grad = grad + wd * param
-        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-        work = grad - exp_avg                       # the one scratch array of this step
-        exp_avg += np.multiply(work, 1 - beta1, out=work)
-        np.multiply(exp_avg_sq, beta2, out=exp_avg_sq)
-        np.multiply(grad, 1 - beta2, out=work)
-        exp_avg_sq += np.multiply(work, grad, out=work)
-
-        second = exp_avg_sq
-        if group["amsgrad"]:
-            second = np.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])
         step_size = lr / (1 - beta1 ** step)
-        denom = np.sqrt(second, out=work)
-        denom /= math.sqrt(1 - beta2 ** step)
-        denom += eps
-        update = np.divide(exp_avg, denom, out=work)
-        update *= -step_size
-        param += update
+        bias_correction2_sqrt = math.sqrt(1 - beta2 ** step)
+        moments = [state["exp_avg"], state["exp_avg_sq"]]
+        if group["amsgrad"]:
+            moments.append(state["max_exp_avg_sq"])
+        for param_part, grad_part, exp_avg, exp_avg_sq, *max_exp_avg_sq in in_slices(param, grad, *moments):
+            work = self._scratch(param_part)        # the one scratch array of this update
+            exp_avg += np.multiply(np.subtract(grad_part, exp_avg, out=work), 1 - beta1, out=work)
+            np.multiply(exp_avg_sq, beta2, out=exp_avg_sq)
+            np.multiply(grad_part, 1 - beta2, out=work)
+            exp_avg_sq += np.multiply(work, grad_part, out=work)
 
+            second = exp_avg_sq
+            if max_exp_avg_sq:
+                second = np.maximum(max_exp_avg_sq[0], exp_avg_sq, out=max_exp_avg_sq[0])
+            denom = np.sqrt(second, out=work)
+            denom /= bias_correction2_sqrt
+            denom += eps
+            update = np.divide(exp_avg, denom, out=work)
+            update *= -step_size
+            param_part += update
 
 class AdamW(Adam):
     r"""Adam with decoupled weight decay (Loshchilov & Hutter, 2019), as ``torch.optim.AdamW``:
