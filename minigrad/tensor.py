@@ -6,6 +6,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from .autograd import function as _function
 from .autograd import grad_mode
 from .autograd.engine import run_backward
 
@@ -514,7 +515,9 @@ def _raw(value):
     return value.data if isinstance(value, Tensor) else value
 
 
-# The op modules import Tensor from here; import them once the class exists.
+# Function.apply wraps its outputs in Tensors; the op modules import Tensor from here.  Both
+# happen once the class exists.
+_function.Tensor = Tensor
 from .ops import activation as _act  # noqa: E402
 from .ops import arithmetic as _arith  # noqa: E402
 from .ops import linalg as _linalg  # noqa: E402

@@ -35,8 +35,7 @@ def _dependency_counts(root) -> dict:
 
 
 def _apply_hooks(hooks, grad: np.ndarray, where: str) -> np.ndarray:
-    from ..tensor import Tensor
-
+    Tensor = function_module.Tensor
     for hook in hooks:
         result = hook(Tensor._wrap(grad))
         if result is not None:
@@ -53,8 +52,7 @@ def _accumulate_leaf(tensor, grad: np.ndarray, owned: bool = False) -> None:
     so a first gradient can be taken as it is, as PyTorch's AccumulateGrad steals a gradient
     whose use count is 1; otherwise it may alias an upstream gradient or a saved value and is
     copied."""
-    from ..tensor import Tensor
-
+    Tensor = function_module.Tensor
     if tensor._hooks:
         grad = _apply_hooks(tensor._hooks, grad, f"a leaf tensor of shape {tensor.shape}")
         owned = False  # a hook may have kept what it was given
@@ -72,8 +70,7 @@ def _accumulate_leaf(tensor, grad: np.ndarray, owned: bool = False) -> None:
 def _retain(node, grads) -> None:
     """Store the gradient of each output that asked for retain_grad (after its hooks, as
     PyTorch); like a leaf's, it accumulates over backward calls."""
-    from ..tensor import Tensor
-
+    Tensor = function_module.Tensor
     for index, ref in node.retained.items():
         tensor = ref()
         if tensor is None or grads[index] is None:
@@ -148,7 +145,8 @@ def _walk(root, grad: np.ndarray, retain_graph: bool) -> dict:
         if node.n_outputs > 1:  # outputs that received no gradient get zeros
             grads = [np.zeros(shape, dtype) if g is None and dtype.kind == "f" else g
                      for g, (shape, dtype) in zip(grads, node.output_meta)]
-        _check_guards(node)
+        if node.guards:
+            _check_guards(node)
         started = time.perf_counter() if observers else 0.0
         input_grads = node.function.backward(node, *grads)
         if not isinstance(input_grads, tuple):
@@ -170,7 +168,7 @@ def _walk(root, grad: np.ndarray, retain_graph: bool) -> dict:
                 if tensor.grad_fn is not None:
                     release(tensor.grad_fn)
                 continue
-            if g.shape != tensor.shape:
+            if g.shape != tensor.data.shape:
                 raise RuntimeError(f"{node.name()} returned a gradient of shape {g.shape} for input "
                                    f"{index} of shape {tensor.shape}")
             if anomaly and not np.all(np.isfinite(g)):

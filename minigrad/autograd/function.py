@@ -20,6 +20,9 @@ from . import grad_mode
 # minigrad.autograd.trace); empty in normal use, so the cost is one truth test.
 observers: list = []
 _anomaly = {"enabled": False}
+# minigrad.tensor.Tensor.  That module imports this one, so it hands the class over once it
+# exists (an import inside every apply() would cost more than a small op's arithmetic).
+Tensor = None
 
 
 class Context:
@@ -96,16 +99,15 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from ..tensor import Tensor  # the tensor module imports this one
-
+        tensors = [a for a in args if isinstance(a, Tensor)]
         arrays = [a.data if isinstance(a, Tensor) else a for a in args]
         record = cls.differentiable and grad_mode.is_grad_enabled() and any(
-            isinstance(a, Tensor) and a.requires_grad for a in args)
+            t.requires_grad for t in tensors)
         if record:
-            inputs = tuple(a if isinstance(a, Tensor) and a.requires_grad else None for a in args)
-            ctx = Context(cls, inputs, tuple(t is not None for t in inputs))
+            inputs = tuple([a if isinstance(a, Tensor) and a.requires_grad else None for a in args])
+            ctx = Context(cls, inputs, tuple([t is not None for t in inputs]))
         else:
-            ctx = Context(cls, (), tuple(False for _ in args))
+            ctx = Context(cls, (), (False,) * len(args))
         if cls.uses_kernels:
             from ..backend import current_kernels
             ctx.backend = current_kernels()
@@ -116,19 +118,19 @@ class Function:
         multiple = isinstance(raw, tuple)
         outputs = raw if multiple else (raw,)
         if not record:
-            result = tuple(Tensor._wrap(o) for o in outputs)
-            _share_versions(result, args)
+            result = tuple([Tensor._wrap(o) for o in outputs])
+            _share_versions(result, tensors)
         else:
             ctx.n_outputs = len(outputs)
             if multiple:
                 ctx.output_meta = [(o.shape, o.dtype) for o in outputs]
-            result = tuple(
+            result = tuple([
                 Tensor._wrap(o, requires_grad=True, grad_fn=ctx, output_index=i)
                 if o.dtype.kind == "f" else Tensor._wrap(o)  # indices, masks: no gradient
-                for i, o in enumerate(outputs))
-            _share_versions(result, args)  # before the guards read the versions
+                for i, o in enumerate(outputs)])
+            _share_versions(result, tensors)  # before the guards read the versions
             if ctx.saved:
-                ctx.guards = _version_guards(ctx.saved, args, result)
+                ctx.guards = _version_guards(ctx.saved, tensors, result)
             if _anomaly["enabled"]:
                 ctx.created_at = _forward_stack()
         if observers:
@@ -155,14 +157,13 @@ def _memory_owner(array: np.ndarray):
     return array
 
 
-def _share_versions(outputs, args) -> None:
+def _share_versions(outputs, inputs) -> None:
     """An output that views an input's array (reshape, permute, expand, basic indexing) shares
     that input's version counter, as in PyTorch: an in-place change through the view or the
     base then reaches the guards of values saved from either."""
-    from ..tensor import Tensor
-
-    inputs = [a for a in args if isinstance(a, Tensor)]
     for out in outputs:
+        if out.data.base is None and not any(t.data is out.data for t in inputs):
+            continue  # a new array (most ops): nothing to share
         owner = _memory_owner(out.data)
         for tensor in inputs:
             if _memory_owner(tensor.data) is owner:
@@ -170,15 +171,13 @@ def _share_versions(outputs, args) -> None:
                 break
 
 
-def _version_guards(saved, args, outputs) -> tuple:
+def _version_guards(saved, inputs, outputs) -> tuple:
     """(tensor, version) for every saved array that is a Tensor's own data.
 
     Backward compares the versions again: an in-place change to a saved array raises
     instead of giving a silently wrong gradient.
     """
-    from ..tensor import Tensor
-
-    candidates = [a for a in args if isinstance(a, Tensor)] + list(outputs)
+    candidates = list(inputs) + list(outputs)
     guards = []
     for array in saved:
         if not isinstance(array, np.ndarray):
