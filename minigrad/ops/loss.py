@@ -155,6 +155,13 @@ def log_softmax(x: np.ndarray, axis: int = 1) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
+def at_class(target: np.ndarray) -> tuple:
+    """The index of each sample's class in an (N, C, d1, ...) array: ``a[at_class(t)]`` is
+    a[i, t[i, j...], j...] of t's shape, for reading or writing one value per target."""
+    positions = np.indices(target.shape, sparse=True)  # open grids: (N, 1, ...), (1, d1, ...), ...
+    return (positions[0], target, *positions[1:])
+
+
 def _class_weights(weight, ndim: int):
     """(C,) → (1, C, 1, ...) to broadcast against the input, or None."""
     return None if weight is None else weight.reshape((1, -1) + (1,) * (ndim - 2))
@@ -167,20 +174,20 @@ class NLLLoss(Function):
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction):
         valid = target != ignore_index
-        index = np.expand_dims(np.where(valid, target, 0), 1)
-        target_weight = valid.astype(x.dtype) if weight is None else weight[index[:, 0]] * valid
-        loss = -np.take_along_axis(x, index, axis=1)[:, 0] * target_weight
+        index = at_class(np.where(valid, target, 0))
+        target_weight = valid.astype(x.dtype) if weight is None else weight[index[1]] * valid
+        loss = -x[index] * target_weight
         total_weight = target_weight.sum(dtype=x.dtype)
-        ctx.save_for_backward(index, target_weight)
+        ctx.save_for_backward(index[1], target_weight)
         ctx.shape, ctx.reduction, ctx.total_weight = x.shape, reduction, total_weight
         return reduce(loss, reduction, total_weight)
 
     @staticmethod
     def backward(ctx, grad):
-        index, target_weight = ctx.saved_tensors
+        target, target_weight = ctx.saved_tensors
         g = reduce_backward(grad, target_weight.shape, ctx.reduction, ctx.total_weight)
         grad_x = np.zeros(ctx.shape, dtype=g.dtype)
-        np.put_along_axis(grad_x, index, np.expand_dims(-g * target_weight, 1), axis=1)
+        grad_x[at_class(target)] = -g * target_weight
         return grad_x, None, None, None, None
 
 
@@ -212,14 +219,14 @@ class CrossEntropyLoss(Function):
             ctx.save_for_backward(logp, q, target, w)
         else:
             valid = target != ignore_index
-            index = np.expand_dims(np.where(valid, target, 0), 1)
-            target_weight = valid.astype(x.dtype) if weight is None else weight[index[:, 0]] * valid
-            loss = -(1 - eps) * target_weight * np.take_along_axis(logp, index, axis=1)[:, 0]
+            index = at_class(np.where(valid, target, 0))
+            target_weight = valid.astype(x.dtype) if weight is None else weight[index[1]] * valid
+            loss = -(1 - eps) * target_weight * logp[index]
             if eps:
                 smooth = -(logp if w is None else logp * w).sum(axis=1)
                 loss = loss + (eps / num_classes) * smooth * valid
             denominator = target_weight.sum(dtype=x.dtype)
-            ctx.save_for_backward(logp, index, valid, target_weight, w)
+            ctx.save_for_backward(logp, index[1], valid, target_weight, w)
         ctx.reduction, ctx.denominator, ctx.eps = reduction, denominator, eps
         return reduce(loss.astype(x.dtype, copy=False), reduction, denominator)
 
@@ -229,24 +236,27 @@ class CrossEntropyLoss(Function):
         if ctx.probabilities:
             logp, q, target, w = ctx.saved_tensors
         else:
-            logp, index, valid, target_weight, w = ctx.saved_tensors
+            logp, target, valid, target_weight, w = ctx.saved_tensors
         loss_shape = logp.shape[:1] + logp.shape[2:]
-        g = np.expand_dims(reduce_backward(grad, loss_shape, ctx.reduction, ctx.denominator), 1)
+        g = reduce_backward(grad, loss_shape, ctx.reduction, ctx.denominator)  # one per sample
         p = np.exp(logp)
         grad_x = grad_target = None
         if ctx.probabilities:
+            g = np.expand_dims(g, 1)
             if ctx.needs_input_grad[0]:
                 grad_x = g * (p * q.sum(axis=1, keepdims=True) - q)
             if ctx.needs_input_grad[1]:  # ∂ℓ/∂y = −(1 − ε)·w·log p
                 grad_target = -g * (1 - eps) * (logp if w is None else w * logp)
             return grad_x, grad_target, None, None, None, None
-        # q = (1 − ε)·w[t]·onehot(t) + (ε / C)·w·valid, built without materialising the one-hot
-        num_classes = logp.shape[1]
-        smooth = (eps / num_classes) * (np.ones_like(logp) if w is None else np.broadcast_to(w, logp.shape))
-        q_sum = (1 - eps) * target_weight + (smooth.sum(axis=1) * valid if eps else 0)
-        grad_x = g * p * np.expand_dims(q_sum, 1)
+        # q = (1 − ε)·w[t]·onehot(t) + (ε / C)·w·valid, built without materialising the one-hot:
+        # g·p·Σ_k q_k, then the smoothing part of q, then the target part at each target
+        q_sum = (1 - eps) * target_weight
         if eps:
-            grad_x -= g * smooth * np.expand_dims(valid, 1)
-        at_target = np.take_along_axis(grad_x, index, axis=1)
-        np.put_along_axis(grad_x, index, at_target - g * (1 - eps) * np.expand_dims(target_weight, 1), axis=1)
+            num_classes = logp.shape[1]
+            smooth = (eps / num_classes) * (np.ones_like(logp) if w is None else np.broadcast_to(w, logp.shape))
+            q_sum = q_sum + smooth.sum(axis=1) * valid
+        grad_x = np.expand_dims(g * q_sum, 1) * p
+        if eps:
+            grad_x -= np.expand_dims(g * valid, 1) * smooth
+        grad_x[at_class(target)] -= g * (1 - eps) * target_weight
         return grad_x, None, None, None, None, None
