@@ -80,6 +80,13 @@ def _retain(node, grads) -> None:
             Tensor._wrap(tensor.grad.data + grad)
 
 
+def _sole_reference(grads: list) -> bool:
+    """True if ``grads`` holds one array, owning its memory, that nothing else refers to (2
+    references: the list's and getrefcount's argument): a backward may overwrite it."""
+    return (len(grads) == 1 and grads[0].base is None and grads[0].flags.writeable
+            and sys.getrefcount(grads[0]) == 2)
+
+
 def _check_guards(node) -> None:
     for tensor, version in node.guards:
         if tensor._version != version:
@@ -147,6 +154,7 @@ def _walk(root, grad: np.ndarray, retain_graph: bool) -> dict:
                      for g, (shape, dtype) in zip(grads, node.output_meta)]
         if node.guards:
             _check_guards(node)
+        node.owns_grad = not observers and _sole_reference(grads)  # observers read grads after
         started = time.perf_counter() if observers else 0.0
         input_grads = node.function.backward(node, *grads)
         if not isinstance(input_grads, tuple):
@@ -192,4 +200,7 @@ def _walk(root, grad: np.ndarray, retain_graph: bool) -> dict:
             slot = tensor._output_index
             buffer[slot] = g if buffer[slot] is None else buffer[slot] + g
             release(child)
+        # drop the walk's own references, so each gradient handed on is held by its buffer
+        # alone (what _sole_reference and the leaves' take-without-copy look for)
+        grads = input_grads = g = None
     return leaf_grads

@@ -23,6 +23,8 @@ class ReLU(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
+        if ctx.owns_grad:  # no one else reads grad: mask it in place, no new array
+            return np.multiply(grad, out > 0, out=grad)
         return grad * (out > 0)
 
 

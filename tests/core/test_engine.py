@@ -134,6 +134,41 @@ def test_a_leaf_gradient_has_the_leaf_layout():
     assert w.grad.numpy().flags.c_contiguous
     np.testing.assert_array_equal(w.grad.numpy(), np.ones((2, 3)))
 
+
+def test_backward_may_overwrite_only_a_gradient_nothing_else_holds():
+    seen = []
+
+    class Probe(mg.autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 1.0
+
+        @staticmethod
+        def backward(ctx, grad):
+            seen.append(ctx.owns_grad)
+            return grad
+
+    x = leaf(np.array([1.0, -2.0, 3.0]))
+    (Probe.apply(x) * 2.0).sum().backward()   # Mul's backward makes a new array
+    y = x * 1.0
+    both = y + y                              # Add hands one array to both of its inputs
+    (Probe.apply(both) * 1.0).sum().backward()
+    h = x * 3.0
+    h.retain_grad()
+    (Probe.apply(h) * 1.0).sum().backward()
+    Probe.apply(x).sum().backward()           # Sum's backward hands on a read-only broadcast view
+    assert seen == [True, True, True, False]
+    u, v = (x * 1.0).relu(), (x * 1.0).relu()
+    x.grad = None
+    (u + v).sum().backward()                  # both ReLUs get the same array: neither masks it in place
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 0.0, 2.0])
+    z = (x * 1.0).relu()
+    z.retain_grad()
+    x.grad = None
+    (z.relu() * 4.0).sum().backward()          # the outer ReLU masks in place; z keeps its own copy
+    np.testing.assert_array_equal(z.grad.numpy(), [4.0, 0.0, 4.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [4.0, 0.0, 4.0])
+
 # ---------------------------------------------------------------- seeds ----------------------------------
 @pytest.mark.parametrize("make", [lambda a: mg.tensor(a, dtype=mg.float64), lambda a: a,
                                   lambda a: a.tolist()], ids=["tensor", "ndarray", "list"])
