@@ -10,6 +10,9 @@ import sys
 import pytest
 
 pytest.importorskip("numba")
+# With the JIT disabled (the CI run that covers the kernels as Python) there is no cache at all.
+pytestmark = pytest.mark.skipif(os.environ.get("NUMBA_DISABLE_JIT", "0") != "0",
+                                reason="NUMBA_DISABLE_JIT: nothing is compiled, so there is no cache to damage")
 
 PROBE = """
 import numpy as np
