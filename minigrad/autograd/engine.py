@@ -88,12 +88,12 @@ def _sole_reference(grads: list) -> bool:
 
 
 def _check_guards(node) -> None:
-    for tensor, version in node.guards:
-        if tensor._version != version:
+    for versions, version, shape in node.guards:
+        if versions[0] != version:
             raise RuntimeError(
                 f"one of the tensors needed for gradient computation has been modified by an "
-                f"in-place operation: {node.name()} saved a tensor of shape {tensor.shape} at "
-                f"version {version}, and it is now at version {tensor._version}. Change the "
+                f"in-place operation: {node.name()} saved a tensor of shape {shape} at "
+                f"version {version}, and it is now at version {versions[0]}. Change the "
                 f"in-place operation to an out-of-place one (e.g. x = x + 1 instead of x += 1).")
 
 

@@ -175,10 +175,12 @@ def _share_versions(outputs, inputs) -> None:
 
 
 def _version_guards(saved, inputs, outputs) -> tuple:
-    """(tensor, version) for every saved array that is a Tensor's own data.
+    """(version counter, version, shape) for every saved array that is a Tensor's own data.
 
     Backward compares the versions again: an in-place change to a saved array raises
-    instead of giving a silently wrong gradient.
+    instead of giving a silently wrong gradient.  A guard holds the tensor's counter, not the
+    tensor: an output saved by its own node (ReLU, tanh) would otherwise form a reference
+    cycle that keeps the whole graph and its arrays alive until the garbage collector runs.
     """
     candidates = list(inputs) + list(outputs)
     guards = []
@@ -187,7 +189,7 @@ def _version_guards(saved, inputs, outputs) -> tuple:
             continue
         for tensor in candidates:
             if tensor.data is array:
-                guards.append((tensor, tensor._version))
+                guards.append((tensor._versions, tensor._version, tensor.shape))
                 break
     return tuple(guards)
 

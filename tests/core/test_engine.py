@@ -1,6 +1,8 @@
 """The backward engine: deep graphs, accumulation, seeds, retain_graph, hooks, retain_grad,
 leaves, grad modes, detach, multi-output nodes, custom Functions and in-place safety."""
+import gc
 import sys
+import weakref
 
 import numpy as np
 import pytest
@@ -168,6 +170,21 @@ def test_backward_may_overwrite_only_a_gradient_nothing_else_holds():
     (z.relu() * 4.0).sum().backward()          # the outer ReLU masks in place; z keeps its own copy
     np.testing.assert_array_equal(z.grad.numpy(), [4.0, 0.0, 4.0])
     np.testing.assert_array_equal(x.grad.numpy(), [4.0, 0.0, 4.0])
+
+
+def test_a_graph_is_freed_by_reference_counting_alone():
+    """No reference cycles: a graph (and the arrays it saved) goes as soon as its output does,
+    also before backward, without waiting for the garbage collector."""
+    gc.disable()
+    try:
+        x = leaf(np.array([1.0, -2.0, 3.0]))
+        y = x.relu().tanh().sigmoid()  # each saves its own output
+        nodes = [weakref.ref(y.grad_fn), weakref.ref(y.grad_fn.inputs[0].grad_fn)]
+        out = weakref.ref(y)
+        del y
+        assert out() is None and all(node() is None for node in nodes)
+    finally:
+        gc.enable()
 
 # ---------------------------------------------------------------- seeds ----------------------------------
 @pytest.mark.parametrize("make", [lambda a: mg.tensor(a, dtype=mg.float64), lambda a: a,
