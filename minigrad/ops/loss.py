@@ -253,7 +253,8 @@ class CrossEntropyLoss(Function):
         q_sum = (1 - eps) * target_weight
         if eps:
             num_classes = logp.shape[1]
-            smooth = (eps / num_classes) * (np.ones_like(logp) if w is None else np.broadcast_to(w, logp.shape))
+            weights = np.ones_like(logp) if w is None else np.broadcast_to(w, logp.shape)
+            smooth = (eps / num_classes) * weights
             q_sum = q_sum + smooth.sum(axis=1) * valid
         grad_x = np.expand_dims(g * q_sum, 1) * p
         if eps:

@@ -56,7 +56,8 @@ class Adam(Optimizer):
         moments = [state["exp_avg"], state["exp_avg_sq"]]
         if group["amsgrad"]:
             moments.append(state["max_exp_avg_sq"])
-        for param_part, grad_part, exp_avg, exp_avg_sq, *max_exp_avg_sq in in_slices(param, grad, *moments):
+        for param_part, grad_part, exp_avg, exp_avg_sq, *max_exp_avg_sq in in_slices(
+                param, grad, *moments):
             work = self._scratch(param_part)        # the one scratch array of this update
             exp_avg += np.multiply(np.subtract(grad_part, exp_avg, out=work), 1 - beta1, out=work)
             np.multiply(exp_avg_sq, beta2, out=exp_avg_sq)
@@ -72,6 +73,7 @@ class Adam(Optimizer):
             update = np.divide(exp_avg, denom, out=work)
             update *= -step_size
             param_part += update
+
 
 class AdamW(Adam):
     r"""Adam with decoupled weight decay (Loshchilov & Hutter, 2019), as ``torch.optim.AdamW``:

@@ -81,7 +81,7 @@ def test_linear_bias_broadcasts_as_torch(bias_shape):
     torch.nn.functional.linear(*reference).sum().backward()
     for ours, theirs in zip(tensors, reference):
         assert_close(ours.grad.numpy(), theirs.grad.numpy())
-    with pytest.raises(ValueError, match=r"linear: bias of shape \(4,\) does not match the 3 output features"):
+    with pytest.raises(ValueError, match=r"linear: bias of shape \(4,\) does not match the 3 output "):
         F.linear(mg.randn(5, 4), mg.randn(3, 4), mg.randn(4))
 
 # ---------------------------------------------------------------- Flatten ----------------------
