@@ -172,44 +172,32 @@ class Pow(_Binary):
         return grad_a, grad_b
 
 
-class Maximum(_Binary):
-    """Elementwise maximum; on ties the gradient is split equally (as PyTorch)."""
+class _Extremum(_Binary):
+    """Elementwise maximum or minimum; on ties the gradient is split equally (as PyTorch)."""
 
-    compute = staticmethod(np.maximum)
+    beats = staticmethod(np.greater)
 
-    @staticmethod
-    def forward(ctx, a, b):
-        a, b, out = Maximum.run(ctx, a, b)
+    @classmethod
+    def forward(cls, ctx, a, b):
+        a, b, out = cls.run(ctx, a, b)
         ctx.save_for_backward(a, b)
         return out
 
-    @staticmethod
-    def backward(ctx, grad):
+    @classmethod
+    def backward(cls, ctx, grad):
         a, b = ctx.saved_tensors
-        share_a = (a > b) + 0.5 * (a == b)
+        share_a = cls.beats(a, b) + 0.5 * (a == b)
         sa, sb = ctx.shapes
         return (unbroadcast(grad * share_a, sa) if ctx.needs_input_grad[0] else None,
                 unbroadcast(grad * (1 - share_a), sb) if ctx.needs_input_grad[1] else None)
 
 
-class Minimum(_Binary):
-    """Elementwise minimum; on ties the gradient is split equally (as PyTorch)."""
+class Maximum(_Extremum):
+    compute, beats = staticmethod(np.maximum), staticmethod(np.greater)
 
-    compute = staticmethod(np.minimum)
 
-    @staticmethod
-    def forward(ctx, a, b):
-        a, b, out = Minimum.run(ctx, a, b)
-        ctx.save_for_backward(a, b)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        a, b = ctx.saved_tensors
-        share_a = (a < b) + 0.5 * (a == b)
-        sa, sb = ctx.shapes
-        return (unbroadcast(grad * share_a, sa) if ctx.needs_input_grad[0] else None,
-                unbroadcast(grad * (1 - share_a), sb) if ctx.needs_input_grad[1] else None)
+class Minimum(_Extremum):
+    compute, beats = staticmethod(np.minimum), staticmethod(np.less)
 
 
 class Where(Function):
