@@ -94,11 +94,11 @@ class Function:
 
     @staticmethod
     def forward(ctx, *args):
-        raise NotImplementedError
+        raise NotImplementedError("a Function subclass must define forward(ctx, *args)")
 
     @staticmethod
     def backward(ctx, *grad_outputs):
-        raise NotImplementedError
+        raise NotImplementedError("a Function subclass must define backward(ctx, *grad_outputs)")
 
     @classmethod
     def apply(cls, *args, **kwargs):

@@ -63,11 +63,9 @@ def _shape_of(x) -> tuple:
 class _Binary(Function):
     """Shared forward for broadcasting binary ops: promote, compute, explain shape errors."""
 
-    symbol = "?"
-
     @staticmethod
     def compute(a, b):
-        raise NotImplementedError
+        raise NotImplementedError("a binary op sets compute to its NumPy ufunc")
 
     @classmethod
     def run(cls, ctx, a, b):

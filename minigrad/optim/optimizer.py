@@ -153,7 +153,7 @@ class Optimizer:
         return buffer[:like.size].reshape(like.shape)
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must define _update() (its update rule)")
 
     # -- state dicts -----------------------------------------------------------------------
     def state_dict(self) -> dict:
