@@ -328,7 +328,8 @@ def rnn_sequence_forward(const floating[:, :, ::1] xproj, const floating[:, ::1]
     with nogil:
         for t in range(T):
             pre = &hs[t, 0, 0]  # the pre-activation is built in place: xproj_t, += h @ w_hh.T, tanh
-            memcpy(pre, &xproj[t, 0, 0], B * H * sizeof(floating))
+            if pre != &xproj[t, 0, 0]:  # hs may be xproj itself
+                memcpy(pre, &xproj[t, 0, 0], B * H * sizeof(floating))
             _gemm(False, False, B, H, H, 1, &h0[0, 0] if t == 0 else <const floating *>&hs[t - 1, 0, 0], H,
                   &w_hh_t[0, 0], H, 1, pre, H)
             _rnn_forward(B * H, pre, pre)
@@ -367,7 +368,8 @@ def lstm_sequence_forward(const floating[:, :, ::1] xproj, const floating[:, ::1
     with nogil:
         for t in range(T):
             pre = &gates[t, 0, 0]  # pre-activations built in gates[t], then activated in place
-            memcpy(pre, &xproj[t, 0, 0], B * 4 * H * sizeof(floating))
+            if pre != &xproj[t, 0, 0]:  # gates may be xproj itself
+                memcpy(pre, &xproj[t, 0, 0], B * 4 * H * sizeof(floating))
             _gemm(False, False, B, 4 * H, H, 1, &h0[0, 0] if t == 0 else <const floating *>&hs[t - 1, 0, 0], H,
                   &w_hh_t[0, 0], 4 * H, 1, pre, 4 * H)
             _lstm_forward(B, H, pre, &c0[0, 0] if t == 0 else <const floating *>&cs[t - 1, 0, 0], &hs[t, 0, 0], &cs[t, 0, 0], pre)

@@ -121,13 +121,20 @@ def _sum_bias(b_ih, b_hh):
     return b_ih if b_hh is None else b_ih + b_hh
 
 
-def _project(x, w_ih, bias):
-    """xproj = x W_ih^T + bias for all T steps as one [T·B, I] x [I, G] BLAS matmul."""
+def _project(x, w_ih, bias) -> tuple:
+    """(xproj, x_rows): xproj = x W_ih^T + bias for all T steps as one BLAS matmul over T·B rows.
+
+    With a bias, x_rows is x with a column of ones and the bias rides in the weight as one more
+    column, so one matmul does it all: adding the bias afterwards is a pass over the whole
+    [T, B, G] result, costlier than the matmul's one extra column.  Backward gets the bias
+    gradient the same way, from the weight-gradient matmul (``_input_side_grads``).
+    """
     T, B, I = x.shape
-    xproj = np.matmul(x.reshape(T * B, I), w_ih.T)
+    x_rows = x.reshape(T * B, I)
     if bias is not None:
-        xproj += bias
-    return xproj.reshape(T, B, -1)
+        x_rows = np.concatenate([x_rows, np.ones((T * B, 1), x.dtype)], axis=1)
+        w_ih = np.concatenate([w_ih, bias[:, None]], axis=1)
+    return np.matmul(x_rows, w_ih.T).reshape(T, B, -1), x_rows
 
 
 def _time_major(x, reverse: bool):
@@ -143,19 +150,28 @@ def _grad_steps(grad_hs, grad_hn, dtype, reverse: bool):
     return g
 
 
-def _input_side_grads(ctx, grad_xproj, x, w_ih, x_index: int, w_ih_index: int) -> tuple:
-    """Gradients of x and w_ih from the gradient of the input projection: two matmuls over all
-    T·B rows at once (grad_x comes back in the input's time order)."""
+def _input_side_grads(ctx, grad_xproj, x_rows, w_ih, x_index: int, w_ih_index: int,
+                      bias_indices: tuple) -> tuple:
+    """Gradients of x, w_ih and the projection's bias from the gradient of the projection: two
+    matmuls over all T·B rows at once (grad_x comes back in the input's time order).  The bias
+    gradient is the weight gradient's column of the ones in x_rows (see ``_project``)."""
     T, B, G = grad_xproj.shape
+    I = w_ih.shape[1]
     g2 = grad_xproj.reshape(T * B, G)
-    grad_x = grad_w_ih = None
-    if ctx.needs_input_grad[x_index]:
-        grad_x = np.matmul(g2, w_ih).reshape(x.shape)
+    needs = ctx.needs_input_grad
+    grad_x = grad_w_ih = grad_bias = None
+    if needs[x_index]:
+        grad_x = np.matmul(g2, w_ih).reshape(T, B, I)
         if ctx.reverse:
             grad_x = grad_x[::-1]
-    if ctx.needs_input_grad[w_ih_index]:
-        grad_w_ih = np.matmul(g2.T, x.reshape(T * B, x.shape[2]))
-    return grad_x, grad_w_ih
+    needs_bias = any(needs[k] for k in bias_indices)
+    if needs[w_ih_index] or (needs_bias and x_rows.shape[1] > I):
+        grad_w = np.matmul(g2.T, x_rows)
+        grad_w_ih = np.ascontiguousarray(grad_w[:, :I]) if needs[w_ih_index] else None
+        grad_bias = grad_w[:, I].copy() if needs_bias and grad_w.shape[1] > I else None
+    if needs_bias and grad_bias is None:
+        grad_bias = g2.sum(axis=0)
+    return grad_x, grad_w_ih, grad_bias
 
 
 def _keep(ctx, record, gates, hidden_grads=None):
@@ -182,27 +198,25 @@ class RNNSequence(Function):
         T, B, I, H = _check_sequence("rnn", "rnn", x, {"h0": h0}, w_ih, w_hh, b_ih, b_hh, bptt_chunk)
         x = _time_major(x, reverse)
         h0 = np.zeros((B, H), dtype) if h0 is None else h0
-        xproj = _project(x, w_ih, _sum_bias(b_ih, b_hh))
-        hs = np.empty((T, B, H), dtype)
-        ctx.backend.rnn_sequence_forward(xproj, w_hh, h0, hs)
+        hs, x_rows = _project(x, w_ih, _sum_bias(b_ih, b_hh))  # the kernel turns it into hs in place
+        ctx.backend.rnn_sequence_forward(hs, w_hh, h0, hs)
         ctx.reverse, ctx.bptt_chunk, ctx.record = reverse, int(bptt_chunk), record
         _keep(ctx, record, hs)
-        ctx.save_for_backward(x, h0, w_ih, w_hh, hs)
+        ctx.save_for_backward(x_rows, h0, w_ih, w_hh, hs)
         return (hs[::-1] if reverse else hs), hs[-1].copy()
 
     @staticmethod
     def backward(ctx, grad_hs, grad_hn):
-        x, h0, w_ih, w_hh, hs = ctx.saved_tensors
-        grad_hs = _grad_steps(grad_hs, grad_hn, x.dtype, ctx.reverse)
+        x_rows, h0, w_ih, w_hh, hs = ctx.saved_tensors
+        grad_hs = _grad_steps(grad_hs, grad_hn, hs.dtype, ctx.reverse)
         grad_xproj, grad_h_steps = np.empty_like(grad_hs), np.empty_like(grad_hs)
         grad_w_hh, grad_h0 = np.empty_like(w_hh), np.empty_like(h0)
         ctx.backend.rnn_sequence_backward(grad_hs, w_hh, h0, hs, grad_xproj, grad_w_hh, grad_h0,
                                           grad_h_steps, ctx.bptt_chunk)
         _keep(ctx, ctx.record, None, grad_h_steps)
-        grad_x, grad_w_ih = _input_side_grads(ctx, grad_xproj, x, w_ih, 0, 2)
-        needs = ctx.needs_input_grad
         # b_ih and b_hh enter the same sum, so they get the same gradient
-        grad_b = grad_xproj.sum(axis=(0, 1)) if needs[4] or needs[5] else None
+        grad_x, grad_w_ih, grad_b = _input_side_grads(ctx, grad_xproj, x_rows, w_ih, 0, 2, (4, 5))
+        needs = ctx.needs_input_grad
         return (grad_x, grad_h0 if needs[1] else None, grad_w_ih, grad_w_hh if needs[3] else None,
                 grad_b, grad_b)
 
@@ -220,28 +234,26 @@ class LSTMSequence(Function):
         x = _time_major(x, reverse)
         h0 = np.zeros((B, H), dtype) if h0 is None else h0
         c0 = np.zeros((B, H), dtype) if c0 is None else c0
-        xproj = _project(x, w_ih, _sum_bias(b_ih, b_hh))
+        gates, x_rows = _project(x, w_ih, _sum_bias(b_ih, b_hh))  # the kernel activates it in place
         hs, cs = np.empty((T, B, H), dtype), np.empty((T, B, H), dtype)
-        gates = np.empty((T, B, 4 * H), dtype)
-        ctx.backend.lstm_sequence_forward(xproj, w_hh, h0, c0, hs, cs, gates)
+        ctx.backend.lstm_sequence_forward(gates, w_hh, h0, c0, hs, cs, gates)
         ctx.reverse, ctx.bptt_chunk, ctx.record = reverse, int(bptt_chunk), record
         _keep(ctx, record, gates)
-        ctx.save_for_backward(x, h0, c0, w_ih, w_hh, hs, cs, gates)
+        ctx.save_for_backward(x_rows, h0, c0, w_ih, w_hh, hs, cs, gates)
         return (hs[::-1] if reverse else hs), hs[-1].copy(), cs[-1].copy()
 
     @staticmethod
     def backward(ctx, grad_hs, grad_hn, grad_cn):
-        x, h0, c0, w_ih, w_hh, hs, cs, gates = ctx.saved_tensors
-        grad_hs = _grad_steps(grad_hs, grad_hn, x.dtype, ctx.reverse)
-        grad_cT = np.ascontiguousarray(grad_cn, dtype=x.dtype)
+        x_rows, h0, c0, w_ih, w_hh, hs, cs, gates = ctx.saved_tensors
+        grad_hs = _grad_steps(grad_hs, grad_hn, hs.dtype, ctx.reverse)
+        grad_cT = np.ascontiguousarray(grad_cn, dtype=hs.dtype)
         grad_xproj, grad_h_steps = np.empty_like(gates), np.empty_like(grad_hs)
         grad_w_hh, grad_h0, grad_c0 = np.empty_like(w_hh), np.empty_like(h0), np.empty_like(c0)
         ctx.backend.lstm_sequence_backward(grad_hs, grad_cT, w_hh, h0, c0, hs, cs, gates, grad_xproj,
                                            grad_w_hh, grad_h0, grad_c0, grad_h_steps, ctx.bptt_chunk)
         _keep(ctx, ctx.record, None, grad_h_steps)
-        grad_x, grad_w_ih = _input_side_grads(ctx, grad_xproj, x, w_ih, 0, 3)
-        needs = ctx.needs_input_grad
-        grad_b = grad_xproj.sum(axis=(0, 1)) if needs[5] or needs[6] else None  # b_ih, b_hh alike
+        grad_x, grad_w_ih, grad_b = _input_side_grads(ctx, grad_xproj, x_rows, w_ih, 0, 3, (5, 6))
+        needs = ctx.needs_input_grad  # b_ih and b_hh alike: both enter the same sum
         return (grad_x, grad_h0 if needs[1] else None, grad_c0 if needs[2] else None, grad_w_ih,
                 grad_w_hh if needs[4] else None, grad_b, grad_b)
 
@@ -258,28 +270,28 @@ class GRUSequence(Function):
         x = _time_major(x, reverse)
         h0 = np.zeros((B, H), dtype) if h0 is None else h0
         b_hh = np.zeros(3 * H, dtype) if b_hh is None else b_hh
-        xproj = _project(x, w_ih, b_ih)
+        xproj, x_rows = _project(x, w_ih, b_ih)
         hs, workspace = np.empty((T, B, H), dtype), np.empty((T, B, 4 * H), dtype)
         ctx.backend.gru_sequence_forward(xproj, w_hh, b_hh, h0, hs, workspace)
         ctx.reverse, ctx.bptt_chunk, ctx.record = reverse, int(bptt_chunk), record
         _keep(ctx, record, workspace[:, :, :3 * H])  # r, z, n (the 4th block is gh_n)
-        ctx.save_for_backward(x, h0, w_ih, w_hh, b_hh, hs, workspace)
+        ctx.save_for_backward(x_rows, h0, w_ih, w_hh, b_hh, hs, workspace)
         return (hs[::-1] if reverse else hs), hs[-1].copy()
 
     @staticmethod
     def backward(ctx, grad_hs, grad_hn):
-        x, h0, w_ih, w_hh, b_hh, hs, workspace = ctx.saved_tensors
-        grad_hs = _grad_steps(grad_hs, grad_hn, x.dtype, ctx.reverse)
-        grad_xproj = np.empty((*grad_hs.shape[:2], w_hh.shape[0]), x.dtype)
+        x_rows, h0, w_ih, w_hh, b_hh, hs, workspace = ctx.saved_tensors
+        grad_hs = _grad_steps(grad_hs, grad_hn, hs.dtype, ctx.reverse)
+        grad_xproj = np.empty((*grad_hs.shape[:2], w_hh.shape[0]), hs.dtype)
         grad_h_steps = np.empty_like(grad_hs)
         grad_w_hh, grad_b_hh, grad_h0 = np.empty_like(w_hh), np.empty_like(b_hh), np.empty_like(h0)
         ctx.backend.gru_sequence_backward(grad_hs, w_hh, b_hh, h0, hs, workspace, grad_xproj, grad_w_hh,
                                           grad_b_hh, grad_h0, grad_h_steps, ctx.bptt_chunk)
         _keep(ctx, ctx.record, None, grad_h_steps)
-        grad_x, grad_w_ih = _input_side_grads(ctx, grad_xproj, x, w_ih, 0, 2)
+        grad_x, grad_w_ih, grad_b_ih = _input_side_grads(ctx, grad_xproj, x_rows, w_ih, 0, 2, (4,))
         needs = ctx.needs_input_grad
         return (grad_x, grad_h0 if needs[1] else None, grad_w_ih, grad_w_hh if needs[3] else None,
-                grad_xproj.sum(axis=(0, 1)) if needs[4] else None, grad_b_hh if needs[5] else None)
+                grad_b_ih, grad_b_hh if needs[5] else None)
 
 
 # ----------------------------------------------------------------------------- cells

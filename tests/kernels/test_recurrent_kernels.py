@@ -226,6 +226,21 @@ def test_backend_matches_reference(kernels, reference, rng, cell, dtype, B, H, b
         data.update(expected)  # forward outputs feed the backward kernels
 
 
+@pytest.mark.parametrize("cell,output", [("rnn", "hs"), ("lstm", "wss")])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+def test_sequence_forward_in_place_over_xproj(kernels, reference, rng, cell, output, dtype):
+    """The contract lets the op pass one array as xproj and as hs (RNN) or gates (LSTM)."""
+    shapes, data = random_inputs(rng, cell, 5, 3, 7, dtype)
+    name = f"{cell}_sequence_forward"
+    expected = call(reference, name, data, shapes, dtype)
+    inputs, outputs = SIGNATURES[name]
+    shared = data["xproj"].copy()
+    outs = {o: shared if o == output else np.full(shapes[o], np.nan, dtype=dtype) for o in outputs}
+    getattr(kernels, name)(*[shared if i == "xproj" else data[i] for i in inputs], *outs.values())
+    for out in expected:
+        np.testing.assert_allclose(outs[out], expected[out], **TOL[dtype], err_msg=f"{name}: {out}")
+
+
 # ----------------------------------------------------------------------------- truncated BPTT
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
