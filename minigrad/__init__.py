@@ -8,6 +8,7 @@ from .dtypes import bool_, double, float16, float32, float64, int32, int64, long
 from .functions import *  # noqa: F401,F403  (the ops as mg. functions)
 from .io import load, save
 from .random import manual_seed
+from .threads import get_num_threads, set_num_threads
 from .tensor import Tensor
 from . import data
 from . import viz  # draw_graph, zoom, gradient flow; matplotlib is imported only when something is drawn

@@ -19,6 +19,18 @@ DEFAULT_PREFERENCE = ("cython", "numba", "numpy")
 
 _state = threading.local()
 _default: list = []
+_kernel_blas_pinned: list = []
+
+
+def _load(name: str):
+    """Load a backend's kernels; the first compiled one also pins its BLAS to one thread
+    (see minigrad.threads)."""
+    kernels = _kernels.load_backend(name)
+    if name != "numpy" and not _kernel_blas_pinned:
+        from .threads import pin_kernel_blas
+        pin_kernel_blas()
+        _kernel_blas_pinned.append(name)
+    return kernels
 
 
 def _check_required() -> None:
@@ -42,13 +54,13 @@ def _default_backend() -> str:
     if not _default:
         requested = os.environ.get("MINIGRAD_BACKEND")
         if requested:
-            _kernels.load_backend(requested)
+            _load(requested)
             _default.append(requested)
         else:
             _check_required()
             for name in DEFAULT_PREFERENCE:
                 try:
-                    _kernels.load_backend(name)
+                    _load(name)
                 except _kernels.BackendUnavailable as exc:
                     if name != "numpy":
                         warnings.warn(f"minigrad: {exc}; falling back", RuntimeWarning, stacklevel=3)
@@ -64,14 +76,14 @@ def get_backend() -> str:
 
 def set_backend(name: str) -> None:
     """Use backend ``name`` from now on (in this thread); raises if it cannot load."""
-    _kernels.load_backend(name)
+    _load(name)
     _state.name = name
 
 
 @contextlib.contextmanager
 def use_backend(name: str):
     """``with mg.use_backend("numba"):`` runs the ops inside on that backend."""
-    _kernels.load_backend(name)
+    _load(name)
     previous = getattr(_state, "name", None)
     _state.name = name
     try:
@@ -82,4 +94,4 @@ def use_backend(name: str):
 
 def current_kernels():
     """The kernel namespace of the active backend (what an op keeps on ctx.backend)."""
-    return _kernels.load_backend(get_backend())
+    return _load(get_backend())

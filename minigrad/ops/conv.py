@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Function
+from ..parallel import run_kernel
 
 
 def pair(value, name: str, op: str) -> tuple[int, int]:
@@ -87,7 +88,7 @@ class Conv2d(Function):
                               stride, padding, dilation)
         out = np.empty((x.shape[0], w.shape[0], oh, ow), dtype=x.dtype)
         ctx.geometry = (*stride, *padding, *dilation)
-        ctx.backend.conv2d_forward(x, w, out, *ctx.geometry)
+        run_kernel(ctx.backend, "conv2d_forward", [x, w, out, *ctx.geometry], batched=(0, 2))
         if b is not None:
             out += b.reshape(1, -1, 1, 1)
         ctx.save_for_backward(x, w)
@@ -100,10 +101,11 @@ class Conv2d(Function):
         grad_x = grad_w = grad_b = None
         if ctx.needs_input_grad[0]:
             grad_x = np.empty_like(x)
-            ctx.backend.conv2d_backward_input(grad, w, grad_x, *ctx.geometry)
+            run_kernel(ctx.backend, "conv2d_backward_input", [grad, w, grad_x, *ctx.geometry], batched=(0, 2))
         if ctx.needs_input_grad[1]:
             grad_w = np.empty_like(w)
-            ctx.backend.conv2d_backward_weight(x, grad, grad_w, *ctx.geometry)
+            run_kernel(ctx.backend, "conv2d_backward_weight", [x, grad, grad_w, *ctx.geometry],
+                       batched=(0, 1), summed=(2,))
         if ctx.needs_input_grad[2]:
             grad_b = grad.sum(axis=(0, 2, 3))
         return grad_x, grad_w, grad_b, None, None, None
