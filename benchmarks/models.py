@@ -36,8 +36,9 @@ DESCRIPTIONS = {
 }
 
 
-def build(lib, name: str):
-    """(model, loss_fn, optimizer, inputs, targets) for library ``lib`` ("minigrad" or "torch")."""
+def build(lib, name: str, torch_state: dict | None = None):
+    """(model, loss_fn, optimizer, inputs, targets) for library ``lib`` ("minigrad" or "torch");
+    ``torch_state`` (a state dict of NumPy arrays) sets the initial weights."""
     if lib == "torch":
         import torch as L
         import torch.nn as nn
@@ -106,6 +107,8 @@ def build(lib, name: str):
         loss_fn, opt = nn.CrossEntropyLoss(), optim.Adam(model.parameters(), lr=0.1)
     else:
         raise KeyError(name)
+    if torch_state is not None:
+        model.load_state_dict(torch_state)
     return model, loss_fn, opt, tensor(x), tensor(y)
 
 

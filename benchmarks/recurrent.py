@@ -45,59 +45,15 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from models import build  # noqa: E402  (the models, shared with the end-to-end benchmark)
+
 DESCRIPTIONS = {
     "lstm": "LSTM 28→128, 28 steps, batch 64, SGD",
     "gru": "GRU 28→128, 28 steps, batch 64, SGD",
     "char_lstm": "char-LSTM vocab 5, hidden 6, 6 steps, batch 1, Adam",
 }
 AIMS = {"lstm": 1.0, "gru": 1.0, "char_lstm": 2.0}
-
-
-def build(lib: str, name: str, torch_state: dict | None = None):
-    """(model, loss_fn, optimizer, x, y) in library ``lib``; minigrad copies ``torch_state``."""
-    if lib == "torch":
-        import torch as L
-        import torch.nn as nn
-        import torch.optim as optim
-    else:
-        import minigrad as L
-        import minigrad.nn as nn
-        import minigrad.optim as optim
-    rng = np.random.default_rng(0)
-
-    class Classifier(nn.Module):
-        def __init__(self, layer):
-            super().__init__()
-            self.rnn = layer(28, 128, batch_first=True)
-            self.head = nn.Linear(128, 10)
-
-        def forward(self, x):
-            output, _ = self.rnn(x)
-            return self.head(output[:, -1])
-
-    class CharLSTM(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.lstm = nn.LSTM(5, 6, batch_first=True)
-            self.head = nn.Linear(6, 5)
-
-        def forward(self, x):
-            output, _ = self.lstm(x)
-            return self.head(output[0])
-
-    if name == "char_lstm":
-        model = CharLSTM()
-        x = np.eye(5, dtype=np.float32)[rng.integers(0, 5, (1, 6))]
-        y = rng.integers(0, 5, 6)
-    else:
-        model = Classifier(nn.LSTM if name == "lstm" else nn.GRU)
-        x = rng.standard_normal((64, 28, 28)).astype(np.float32)
-        y = rng.integers(0, 10, 64)
-    if torch_state is not None:
-        model.load_state_dict(torch_state)
-    opt = optim.Adam(model.parameters(), lr=0.01) if name == "char_lstm" else \
-        optim.SGD(model.parameters(), lr=0.01)
-    return model, nn.CrossEntropyLoss(), opt, L.tensor(x), L.tensor(y)
 
 
 def make_step(model, loss_fn, opt, x, y, backend: str | None = None):
