@@ -17,6 +17,7 @@ CYTHON_EXTENSIONS = {
     "minigrad.kernels.cython_impl._pool": ["kernels/cython_impl/_pool.pyx"],
     "minigrad.kernels.cython_impl._matmul": ["kernels/cython_impl/_matmul.pyx"],
     "minigrad.kernels.cython_impl._recurrent": ["kernels/cython_impl/_recurrent.pyx"],
+    "minigrad.kernels.cython_impl._optim": ["kernels/cython_impl/_optim.pyx"],
 }
 
 PACKAGES = [

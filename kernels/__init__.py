@@ -26,6 +26,7 @@ KERNELS: dict[str, tuple[str, ...]] = {
         "avg_pool2d_backward",
     ),
     "matmul": ("matmul_blocked",),
+    "optim": ("adam_update",),
     "recurrent": (
         "rnn_cell_forward",
         "rnn_cell_backward",

@@ -104,6 +104,11 @@ def sample_call(name: str, dtype=np.float64, seed: int = 0) -> tuple[list, tuple
         ref.gru_sequence_forward(xproj, w_hh, b_hh, h0, hs, workspace)
         return [randn(T, B, HID), w_hh, b_hh, h0, hs, workspace, empty(T, B, 3 * HID), empty(3 * HID, HID),
                 empty(3 * HID), empty(B, HID), empty(T, B, HID), 0], (6, 7, 8, 9, 10)
+    if name == "adam_update":  # an odd-sized parameter after a few steps: moments already non-zero
+        shape = (7, 13)
+        exp_avg_sq = np.abs(randn(*shape)) * dtype.type(0.01)
+        return [randn(*shape), randn(*shape), randn(*shape, scale=0.1), exp_avg_sq, exp_avg_sq * 1.5, True,
+                0.9, 0.999, 1e-3 / (1 - 0.9 ** 3), np.sqrt(1 - 0.999 ** 3), 1e-8, 1e-2, 1.0], (0, 2, 3, 4)
     raise KeyError(f"no sample call for kernel {name!r}")
 
 

@@ -5,7 +5,9 @@ import math
 
 import numpy as np
 
-from .optimizer import Optimizer, in_slices
+from ..backend import current_kernels
+from ..kernels import load_backend
+from .optimizer import Optimizer
 
 
 class Adam(Optimizer):
@@ -46,33 +48,24 @@ class Adam(Optimizer):
         lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
         state["step"] += 1
         step = state["step"]
-        if wd != 0:
-            if group["decoupled_weight_decay"]:
-                param *= 1 - lr * wd
-            else:
-                grad = grad + wd * param
         step_size = lr / (1 - beta1 ** step)
         bias_correction2_sqrt = math.sqrt(1 - beta2 ** step)
-        moments = [state["exp_avg"], state["exp_avg_sq"]]
-        if group["amsgrad"]:
-            moments.append(state["max_exp_avg_sq"])
-        for param_part, grad_part, exp_avg, exp_avg_sq, *max_exp_avg_sq in in_slices(
-                param, grad, *moments):
-            work = self._scratch(param_part)        # the one scratch array of this update
-            exp_avg += np.multiply(np.subtract(grad_part, exp_avg, out=work), 1 - beta1, out=work)
-            np.multiply(exp_avg_sq, beta2, out=exp_avg_sq)
-            np.multiply(grad_part, 1 - beta2, out=work)
-            exp_avg_sq += np.multiply(work, grad_part, out=work)
-
-            second = exp_avg_sq
-            if max_exp_avg_sq:
-                second = np.maximum(max_exp_avg_sq[0], exp_avg_sq, out=max_exp_avg_sq[0])
-            denom = np.sqrt(second, out=work)
-            denom /= bias_correction2_sqrt
-            denom += eps
-            update = np.divide(exp_avg, denom, out=work)
-            update *= -step_size
-            param_part += update
+        param_scale = 1.0
+        if wd != 0 and group["decoupled_weight_decay"]:
+            param_scale, wd = 1 - lr * wd, 0.0
+        amsgrad = group["amsgrad"]
+        # One fused pass over the arrays in the active backend's kernel (NumPy's reference
+        # makes a dozen); the kernels take C-contiguous arrays of one float dtype.
+        in_out = [param, state["exp_avg"], state["exp_avg_sq"]] + ([state["max_exp_avg_sq"]] if amsgrad else [])
+        work = [np.ascontiguousarray(a) for a in in_out]
+        max_exp_avg_sq = work[3] if amsgrad else work[2]  # not read without amsgrad
+        grad = np.ascontiguousarray(grad, dtype=param.dtype)
+        kernels = current_kernels() if param.dtype in (np.float32, np.float64) else load_backend("numpy")
+        kernels.adam_update(work[0], grad, work[1], work[2], max_exp_avg_sq, amsgrad, beta1, beta2, step_size,
+                            bias_correction2_sqrt, eps, wd, param_scale)
+        for original, updated in zip(in_out, work):
+            if updated is not original:  # a non-contiguous array was updated as a copy
+                original[...] = updated
 
 
 class AdamW(Adam):

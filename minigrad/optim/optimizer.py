@@ -9,24 +9,6 @@ from ..autograd import enable_grad
 from ..tensor import Tensor
 
 
-# Elementwise updates that pass over their arrays many times (Adam: 13 NumPy calls) run over
-# slices of this many elements, so the passes after the first find the slice in the L2 cache
-# instead of streaming every array from memory again (Adam over the stock MLP's 1.2 M
-# parameters: 5.5 -> 4.0 ms per step).
-SLICE = 65536
-
-
-def in_slices(*arrays: np.ndarray):
-    """Matching flat slices of same-shaped arrays, each of at most ``SLICE`` elements, as views
-    (writes reach the arrays); the arrays whole if one of them is not C-contiguous."""
-    if not all(a.flags.c_contiguous for a in arrays):
-        yield arrays
-        return
-    flat = [a.reshape(-1) for a in arrays]
-    for start in range(0, flat[0].size, SLICE):
-        yield tuple(a[start:start + SLICE] for a in flat)
-
-
 class _Required:
     """Marks a hyperparameter with no default (``SGD``'s lr), as ``torch.optim.optimizer.required``."""
 
@@ -143,14 +125,6 @@ class Optimizer:
 
     def _init_state(self, param: np.ndarray, group: dict) -> dict:
         return {}
-
-    def _scratch(self, like: np.ndarray) -> np.ndarray:
-        """A work array shaped like ``like``, cut from one buffer that every update reuses (a
-        fresh array per update would cost page faults on every step)."""
-        buffer = getattr(self, "_scratch_buffer", None)
-        if buffer is None or buffer.size < like.size or buffer.dtype != like.dtype:
-            buffer = self._scratch_buffer = np.empty(like.size, like.dtype)
-        return buffer[:like.size].reshape(like.shape)
 
     def _update(self, param: np.ndarray, grad: np.ndarray, state: dict, group: dict) -> None:
         raise NotImplementedError(f"{type(self).__name__} must define _update() (its update rule)")
