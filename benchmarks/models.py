@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 
+import minigrad  # noqa: F401  (first, as a user's script would: it configures OpenBLAS before NumPy loads it)
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))

@@ -1,4 +1,11 @@
 """minigrad: a small, readable reverse-mode autograd engine with NumPy, Numba and Cython kernels."""
+import os as _os
+
+# An idle OpenBLAS worker spins for ~0.1 s (2**28 cycles) before it sleeps, holding a core that
+# the batch threads, or another library in the process, need; 2**20 cycles (~0.4 ms) keeps the
+# workers warm within a training step and lets them sleep between steps.  OpenBLAS reads this
+# when it loads, so it takes effect only if minigrad is imported before NumPy.
+_os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "20")
 from . import autograd
 from .autograd import enable_grad, no_grad, set_grad_enabled, is_grad_enabled
 from .backend import available_backends, backend_status, get_backend, set_backend, use_backend

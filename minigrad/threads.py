@@ -9,7 +9,9 @@ Three kinds of threads can run minigrad's work:
   NumPy has its own) is kept at one thread: parallelism comes from the batch threads instead.
   Two OpenBLAS pools that each own every core fight for them: an idle OpenBLAS worker spins
   for a while before it sleeps, and on 2 cores that made a course-CNN step 2-3x slower at
-  2 threads than at 1.
+  2 threads than at 1.  For the same reason ``import minigrad`` shortens that spin
+  (OPENBLAS_THREAD_TIMEOUT, when minigrad is imported before NumPy): at 2 threads in one
+  process with PyTorch, minigrad's spinning workers had doubled PyTorch's stock-MLP step.
 
 ``set_num_threads(n)`` sets NumPy's BLAS and the batch threads to n (and Numba's and OpenMP's
 thread counts); ``limit_threads(n)`` does the same for a block.  The default is the number of
