@@ -74,16 +74,27 @@ def over_batch(kernel, args: list, batched: tuple, summed: tuple = ()) -> None:
             for i in summed:
                 call[i] = np.empty_like(args[i])
         calls.append(call)
-    pool = _executor(threads - 1)
-    futures = [pool.submit(kernel, *call) for call in calls[1:]]
-    try:
-        kernel(*calls[0])  # the calling thread takes the first slice itself
-    finally:
-        for future in futures:
-            future.result()  # re-raises a worker's exception here
+    run_tasks([(kernel, call) for call in calls])
     for i in summed:
         for call in calls[1:]:
             args[i] += call[i]
+
+
+def run_tasks(tasks: list) -> None:
+    """Run every ``(function, args)`` of ``tasks`` side by side: the calling thread takes the first,
+    pool threads the rest; returns when all are done, re-raising the first error."""
+    if len(tasks) == 1:
+        function, args = tasks[0]
+        function(*args)
+        return
+    pool = _executor(len(tasks) - 1)
+    futures = [pool.submit(function, *args) for function, args in tasks[1:]]
+    try:
+        function, args = tasks[0]
+        function(*args)
+    finally:
+        for future in futures:
+            future.result()  # re-raises a worker's exception here
 
 
 def run_kernel(backend, name: str, args: list, batched: tuple, summed: tuple = ()) -> None:

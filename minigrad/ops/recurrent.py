@@ -20,6 +20,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Function
+from ..parallel import batch_slices, run_tasks
+from ..threads import get_num_threads
 
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 
@@ -32,17 +34,30 @@ class StepRecord:
     ``hidden_grads``: [T, B, H] after backward — dLoss/dh_t in total (from the output at step t
     and from the later steps), exactly the kernel's ``grad_h_steps``; None until backward ran.
     Under truncated BPTT it is the truncated gradient.
+    A batch run in parts (threads) is joined into one array when first read, not before.
     """
 
-    __slots__ = ("gates", "hidden_grads")
+    __slots__ = ("_gates", "_hidden_grads")
 
     def __init__(self) -> None:
-        self.gates = None
-        self.hidden_grads = None
+        self._gates = None
+        self._hidden_grads = None
+
+    @property
+    def gates(self):
+        if callable(self._gates):
+            self._gates = self._gates()
+        return self._gates
+
+    @property
+    def hidden_grads(self):
+        if callable(self._hidden_grads):
+            self._hidden_grads = self._hidden_grads()
+        return self._hidden_grads
 
     def __repr__(self) -> str:
-        shape = None if self.gates is None else self.gates.shape
-        return f"StepRecord(gates={shape}, hidden_grads={'set' if self.hidden_grads is not None else None})"
+        shape = None if self._gates is None else self.gates.shape
+        return f"StepRecord(gates={shape}, hidden_grads={'set' if self._hidden_grads is not None else None})"
 
 
 # ----------------------------------------------------------------------------- checks
@@ -174,15 +189,67 @@ def _input_side_grads(ctx, grad_xproj, x_rows, w_ih, x_index: int, w_ih_index: i
     return grad_x, grad_w_ih, grad_bias
 
 
-def _keep(ctx, record, gates, hidden_grads=None):
-    """Hand per-step values to the StepRecord in the input's time order (views, no copies)."""
+def _keep(ctx, record, gates=None, hidden_grads=None, width=None):
+    """Hand per-step values (lists of the batch parts' arrays) to the StepRecord, to be joined in
+    the input's time order when first read; ``width`` keeps the first gate columns only."""
     if record is None:
         return
-    flip = (lambda a: a[::-1]) if ctx.reverse else (lambda a: a)
+
+    def joined(parts, columns=None):
+        def join():
+            whole = _join(parts, axis=1)
+            whole = whole[::-1] if ctx.reverse else whole
+            return whole if columns is None else whole[:, :, :columns]
+        return join
+
     if gates is not None:
-        record.gates = flip(gates)
+        record._gates = joined(gates, width)
     if hidden_grads is not None:
-        record.hidden_grads = flip(hidden_grads)
+        record._hidden_grads = joined(hidden_grads)
+
+
+# ----------------------------------------------------------------------------- batch parts
+# The samples of a batch run through time independently, so a sequence op can split the batch
+# into parts, one per thread, each with its own C-contiguous arrays (the kernels' contract),
+# and only the weight gradients add up across parts.  With one thread there is one part, the
+# whole batch, and nothing is copied.
+
+# Below this many gate values (T·B·G) per part, a thread costs more than it saves.
+MIN_GATES_PER_PART = 1 << 16
+
+
+def _batch_parts(backend, T: int, B: int, G: int) -> list:
+    """Slices of the batch, one per thread: several only for a compiled backend (the NumPy
+    reference is threaded by NumPy's BLAS already) and enough work per part."""
+    threads = 1 if backend.name == "numpy" else min(get_num_threads(), B, T * B * G // MIN_GATES_PER_PART)
+    return batch_slices(B, max(1, threads))
+
+
+def _part(a, part: slice, axis: int):
+    """Array ``a`` restricted to a batch part (batch on ``axis``), C-contiguous."""
+    if part == slice(0, a.shape[axis]):
+        return a
+    return np.ascontiguousarray(a[(slice(None),) * axis + (part,)])
+
+
+def _join(arrays: list, axis: int):
+    """The parts' arrays joined back along the batch axis (the array itself for one part)."""
+    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays, axis=axis)
+
+
+def _run_parts(kernel, calls: list) -> None:
+    """kernel(*args) for every part's args, side by side in threads (the kernels release the GIL)."""
+    run_tasks([(kernel, args) for args in calls])
+
+
+def _input_side_parts(ctx, grad_xprojs: list, x_rows: list, w_ih, indices: tuple) -> tuple:
+    """``_input_side_grads`` over every part: grad_x joined along the batch, the weight and bias
+    gradients added up."""
+    grads = [_input_side_grads(ctx, g, rows, w_ih, *indices) for g, rows in zip(grad_xprojs, x_rows)]
+    grad_x = None if grads[0][0] is None else _join([g[0] for g in grads], axis=1)
+    grad_w_ih = None if grads[0][1] is None else sum(g[1] for g in grads)
+    grad_bias = None if grads[0][2] is None else sum(g[2] for g in grads)
+    return grad_x, grad_w_ih, grad_bias
 
 
 # ----------------------------------------------------------------------------- sequences
@@ -198,27 +265,35 @@ class RNNSequence(Function):
         T, B, I, H = _check_sequence("rnn", "rnn", x, {"h0": h0}, w_ih, w_hh, b_ih, b_hh, bptt_chunk)
         x = _time_major(x, reverse)
         h0 = np.zeros((B, H), dtype) if h0 is None else h0
-        hs, x_rows = _project(x, w_ih, _sum_bias(b_ih, b_hh))  # the kernel turns it into hs in place
-        ctx.backend.rnn_sequence_forward(hs, w_hh, h0, hs)
-        ctx.reverse, ctx.bptt_chunk, ctx.record = reverse, int(bptt_chunk), record
-        _keep(ctx, record, hs)
-        ctx.save_for_backward(x_rows, h0, w_ih, w_hh, hs)
+        parts = _batch_parts(ctx.backend, T, B, H)
+        bias = _sum_bias(b_ih, b_hh)
+        projected = [_project(_part(x, part, 1), w_ih, bias) for part in parts]
+        hs_parts = [hs for hs, _ in projected]  # the kernel turns each into hs in place
+        h0_parts = [h0[part] for part in parts]
+        _run_parts(ctx.backend.rnn_sequence_forward, [(hs, w_hh, h0_k, hs) for hs, h0_k in zip(hs_parts, h0_parts)])
+        ctx.reverse, ctx.bptt_chunk, ctx.record, ctx.parts = reverse, int(bptt_chunk), record, parts
+        hs = _join(hs_parts, axis=1)
+        _keep(ctx, record, hs_parts)
+        ctx.save_for_backward([rows for _, rows in projected], h0_parts, w_ih, w_hh, hs_parts)
         return (hs[::-1] if reverse else hs), hs[-1].copy()
 
     @staticmethod
     def backward(ctx, grad_hs, grad_hn):
-        x_rows, h0, w_ih, w_hh, hs = ctx.saved_tensors
-        grad_hs = _grad_steps(grad_hs, grad_hn, hs.dtype, ctx.reverse)
-        grad_xproj, grad_h_steps = np.empty_like(grad_hs), np.empty_like(grad_hs)
-        grad_w_hh, grad_h0 = np.empty_like(w_hh), np.empty_like(h0)
-        ctx.backend.rnn_sequence_backward(grad_hs, w_hh, h0, hs, grad_xproj, grad_w_hh, grad_h0,
-                                          grad_h_steps, ctx.bptt_chunk)
-        _keep(ctx, ctx.record, None, grad_h_steps)
+        x_rows, h0_parts, w_ih, w_hh, hs_parts = ctx.saved_tensors
+        grad_hs = _grad_steps(grad_hs, grad_hn, w_hh.dtype, ctx.reverse)
+        calls = []
+        for part, h0, hs in zip(ctx.parts, h0_parts, hs_parts):
+            calls.append((_part(grad_hs, part, 1), w_hh, h0, hs, np.empty_like(hs), np.empty_like(w_hh),
+                          np.empty_like(h0), np.empty_like(hs), ctx.bptt_chunk))
+        _run_parts(ctx.backend.rnn_sequence_backward, calls)
+        grad_xprojs = [call[4] for call in calls]
+        _keep(ctx, ctx.record, hidden_grads=[call[7] for call in calls])
         # b_ih and b_hh enter the same sum, so they get the same gradient
-        grad_x, grad_w_ih, grad_b = _input_side_grads(ctx, grad_xproj, x_rows, w_ih, 0, 2, (4, 5))
+        grad_x, grad_w_ih, grad_b = _input_side_parts(ctx, grad_xprojs, x_rows, w_ih, (0, 2, (4, 5)))
         needs = ctx.needs_input_grad
-        return (grad_x, grad_h0 if needs[1] else None, grad_w_ih, grad_w_hh if needs[3] else None,
-                grad_b, grad_b)
+        grad_w_hh = sum(call[5] for call in calls) if needs[3] else None
+        grad_h0 = _join([call[6] for call in calls], axis=0) if needs[1] else None
+        return grad_x, grad_h0, grad_w_ih, grad_w_hh, grad_b, grad_b
 
 
 class LSTMSequence(Function):
@@ -234,28 +309,39 @@ class LSTMSequence(Function):
         x = _time_major(x, reverse)
         h0 = np.zeros((B, H), dtype) if h0 is None else h0
         c0 = np.zeros((B, H), dtype) if c0 is None else c0
-        gates, x_rows = _project(x, w_ih, _sum_bias(b_ih, b_hh))  # the kernel activates it in place
-        hs, cs = np.empty((T, B, H), dtype), np.empty((T, B, H), dtype)
-        ctx.backend.lstm_sequence_forward(gates, w_hh, h0, c0, hs, cs, gates)
-        ctx.reverse, ctx.bptt_chunk, ctx.record = reverse, int(bptt_chunk), record
+        parts = _batch_parts(ctx.backend, T, B, 4 * H)
+        bias = _sum_bias(b_ih, b_hh)
+        projected = [_project(_part(x, part, 1), w_ih, bias) for part in parts]
+        gates = [g for g, _ in projected]  # the kernel activates each in place
+        states = [(h0[part], c0[part]) for part in parts]
+        hs = [np.empty((T, g.shape[1], H), dtype) for g in gates]
+        cs = [np.empty_like(h) for h in hs]
+        _run_parts(ctx.backend.lstm_sequence_forward,
+                   [(g, w_hh, h0_k, c0_k, h, c, g) for g, (h0_k, c0_k), h, c in zip(gates, states, hs, cs)])
+        ctx.reverse, ctx.bptt_chunk, ctx.record, ctx.parts = reverse, int(bptt_chunk), record, parts
         _keep(ctx, record, gates)
-        ctx.save_for_backward(x_rows, h0, c0, w_ih, w_hh, hs, cs, gates)
-        return (hs[::-1] if reverse else hs), hs[-1].copy(), cs[-1].copy()
+        ctx.save_for_backward([rows for _, rows in projected], states, w_ih, w_hh, hs, cs, gates)
+        hs_all = _join(hs, axis=1)
+        return (hs_all[::-1] if reverse else hs_all), hs_all[-1].copy(), _join([c[-1] for c in cs], axis=0)
 
     @staticmethod
     def backward(ctx, grad_hs, grad_hn, grad_cn):
-        x_rows, h0, c0, w_ih, w_hh, hs, cs, gates = ctx.saved_tensors
-        grad_hs = _grad_steps(grad_hs, grad_hn, hs.dtype, ctx.reverse)
-        grad_cT = np.ascontiguousarray(grad_cn, dtype=hs.dtype)
-        grad_xproj, grad_h_steps = np.empty_like(gates), np.empty_like(grad_hs)
-        grad_w_hh, grad_h0, grad_c0 = np.empty_like(w_hh), np.empty_like(h0), np.empty_like(c0)
-        ctx.backend.lstm_sequence_backward(grad_hs, grad_cT, w_hh, h0, c0, hs, cs, gates, grad_xproj,
-                                           grad_w_hh, grad_h0, grad_c0, grad_h_steps, ctx.bptt_chunk)
-        _keep(ctx, ctx.record, None, grad_h_steps)
-        grad_x, grad_w_ih, grad_b = _input_side_grads(ctx, grad_xproj, x_rows, w_ih, 0, 3, (5, 6))
+        x_rows, states, w_ih, w_hh, hs, cs, gates = ctx.saved_tensors
+        grad_hs = _grad_steps(grad_hs, grad_hn, w_hh.dtype, ctx.reverse)
+        grad_cT = np.ascontiguousarray(grad_cn, dtype=w_hh.dtype)
+        calls = []
+        for part, (h0, c0), h, c, g in zip(ctx.parts, states, hs, cs, gates):
+            calls.append((_part(grad_hs, part, 1), _part(grad_cT, part, 0), w_hh, h0, c0, h, c, g,
+                          np.empty_like(g), np.empty_like(w_hh), np.empty_like(h0), np.empty_like(c0),
+                          np.empty_like(h), ctx.bptt_chunk))
+        _run_parts(ctx.backend.lstm_sequence_backward, calls)
+        _keep(ctx, ctx.record, hidden_grads=[call[12] for call in calls])
+        grad_x, grad_w_ih, grad_b = _input_side_parts(ctx, [call[8] for call in calls], x_rows, w_ih,
+                                                      (0, 3, (5, 6)))
         needs = ctx.needs_input_grad  # b_ih and b_hh alike: both enter the same sum
-        return (grad_x, grad_h0 if needs[1] else None, grad_c0 if needs[2] else None, grad_w_ih,
-                grad_w_hh if needs[4] else None, grad_b, grad_b)
+        return (grad_x, _join([call[10] for call in calls], axis=0) if needs[1] else None,
+                _join([call[11] for call in calls], axis=0) if needs[2] else None, grad_w_ih,
+                sum(call[9] for call in calls) if needs[4] else None, grad_b, grad_b)
 
 
 class GRUSequence(Function):
@@ -270,28 +356,37 @@ class GRUSequence(Function):
         x = _time_major(x, reverse)
         h0 = np.zeros((B, H), dtype) if h0 is None else h0
         b_hh = np.zeros(3 * H, dtype) if b_hh is None else b_hh
-        xproj, x_rows = _project(x, w_ih, b_ih)
-        hs, workspace = np.empty((T, B, H), dtype), np.empty((T, B, 4 * H), dtype)
-        ctx.backend.gru_sequence_forward(xproj, w_hh, b_hh, h0, hs, workspace)
-        ctx.reverse, ctx.bptt_chunk, ctx.record = reverse, int(bptt_chunk), record
-        _keep(ctx, record, workspace[:, :, :3 * H])  # r, z, n (the 4th block is gh_n)
-        ctx.save_for_backward(x_rows, h0, w_ih, w_hh, b_hh, hs, workspace)
-        return (hs[::-1] if reverse else hs), hs[-1].copy()
+        parts = _batch_parts(ctx.backend, T, B, 3 * H)
+        projected = [_project(_part(x, part, 1), w_ih, b_ih) for part in parts]
+        h0_parts = [h0[part] for part in parts]
+        hs = [np.empty((T, xproj.shape[1], H), dtype) for xproj, _ in projected]
+        workspaces = [np.empty((T, xproj.shape[1], 4 * H), dtype) for xproj, _ in projected]
+        _run_parts(ctx.backend.gru_sequence_forward,
+                   [(xproj, w_hh, b_hh, h0_k, h, ws) for (xproj, _), h0_k, h, ws in zip(projected, h0_parts, hs,
+                                                                                       workspaces)])
+        ctx.reverse, ctx.bptt_chunk, ctx.record, ctx.parts = reverse, int(bptt_chunk), record, parts
+        _keep(ctx, record, workspaces, width=3 * H)  # r, z, n (the 4th block is gh_n)
+        ctx.save_for_backward([rows for _, rows in projected], h0_parts, w_ih, w_hh, b_hh, hs, workspaces)
+        hs_all = _join(hs, axis=1)
+        return (hs_all[::-1] if reverse else hs_all), hs_all[-1].copy()
 
     @staticmethod
     def backward(ctx, grad_hs, grad_hn):
-        x_rows, h0, w_ih, w_hh, b_hh, hs, workspace = ctx.saved_tensors
-        grad_hs = _grad_steps(grad_hs, grad_hn, hs.dtype, ctx.reverse)
-        grad_xproj = np.empty((*grad_hs.shape[:2], w_hh.shape[0]), hs.dtype)
-        grad_h_steps = np.empty_like(grad_hs)
-        grad_w_hh, grad_b_hh, grad_h0 = np.empty_like(w_hh), np.empty_like(b_hh), np.empty_like(h0)
-        ctx.backend.gru_sequence_backward(grad_hs, w_hh, b_hh, h0, hs, workspace, grad_xproj, grad_w_hh,
-                                          grad_b_hh, grad_h0, grad_h_steps, ctx.bptt_chunk)
-        _keep(ctx, ctx.record, None, grad_h_steps)
-        grad_x, grad_w_ih, grad_b_ih = _input_side_grads(ctx, grad_xproj, x_rows, w_ih, 0, 2, (4,))
+        x_rows, h0_parts, w_ih, w_hh, b_hh, hs, workspaces = ctx.saved_tensors
+        grad_hs = _grad_steps(grad_hs, grad_hn, w_hh.dtype, ctx.reverse)
+        calls = []
+        for part, h0, h, ws in zip(ctx.parts, h0_parts, hs, workspaces):
+            calls.append((_part(grad_hs, part, 1), w_hh, b_hh, h0, h, ws,
+                          np.empty((*h.shape[:2], w_hh.shape[0]), w_hh.dtype), np.empty_like(w_hh),
+                          np.empty_like(b_hh), np.empty_like(h0), np.empty_like(h), ctx.bptt_chunk))
+        _run_parts(ctx.backend.gru_sequence_backward, calls)
+        _keep(ctx, ctx.record, hidden_grads=[call[10] for call in calls])
+        grad_x, grad_w_ih, grad_b_ih = _input_side_parts(ctx, [call[6] for call in calls], x_rows, w_ih,
+                                                         (0, 2, (4,)))
         needs = ctx.needs_input_grad
-        return (grad_x, grad_h0 if needs[1] else None, grad_w_ih, grad_w_hh if needs[3] else None,
-                grad_b_ih, grad_b_hh if needs[5] else None)
+        return (grad_x, _join([call[9] for call in calls], axis=0) if needs[1] else None, grad_w_ih,
+                sum(call[7] for call in calls) if needs[3] else None, grad_b_ih,
+                sum(call[8] for call in calls) if needs[5] else None)
 
 
 # ----------------------------------------------------------------------------- cells

@@ -148,3 +148,36 @@ def test_kernel_blas_stays_at_one_thread():
         numpy_blas = [lib for lib in controller.lib_controllers
                       if lib.user_api == "blas" and lib not in kernel_blas]
         assert numpy_blas and all(lib.num_threads == 2 for lib in numpy_blas)
+
+
+@pytest.mark.parametrize("backend", ["numba", "cython"])
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
+@pytest.mark.parametrize("bptt_chunk", [0, 3])
+def test_recurrent_batch_parts_equal_one_part(monkeypatch, backend, kind, bptt_chunk):
+    """A sequence split into batch parts on threads gives the one-part outputs, gradients and
+    per-step records (uneven parts, both directions, truncated BPTT)."""
+    import minigrad.nn as nn
+    import minigrad.ops.recurrent as recurrent
+    get_kernels(backend)
+    monkeypatch.setattr(recurrent, "MIN_GATES_PER_PART", 1)
+    part_counts = []
+    real_run_tasks = recurrent.run_tasks
+    monkeypatch.setattr(recurrent, "run_tasks", lambda tasks: (part_counts.append(len(tasks)), real_run_tasks(tasks)))
+    rng = np.random.default_rng(4)
+    x0 = rng.standard_normal((5, 7, 3))  # batch 5 over 2 threads: parts of 3 and 2
+    results = []
+    for threads in (1, 2):
+        mg.manual_seed(0)
+        layer = getattr(nn, kind)(3, 4, batch_first=True, bidirectional=True, bptt_chunk=bptt_chunk).double()
+        x = mg.tensor(x0, dtype=mg.float64, requires_grad=True)
+        with mg.use_backend(backend), limit_threads(threads):
+            out, state = layer(x)
+            states = state if isinstance(state, tuple) else (state,)
+            loss = (out ** 2).sum() + sum((s * s * 0.5).sum() for s in states)
+            loss.backward()
+        results.append([out.numpy(), *(s.numpy() for s in states), x.grad.numpy(),
+                        *(p.grad.numpy() for p in layer.parameters()),
+                        *layer.last_gates, *layer.last_hidden_grads])
+    assert max(part_counts) == 2 and min(part_counts) == 1  # split at 2 threads, whole at 1
+    for one, two in zip(*results):
+        np.testing.assert_allclose(two, one, rtol=1e-12, atol=1e-13)
