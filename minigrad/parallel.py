@@ -49,8 +49,8 @@ if hasattr(os, "register_at_fork"):
 def batch_slices(n: int, parts: int) -> list[slice]:
     """``parts`` contiguous slices covering range(n) as evenly as possible (none empty)."""
     parts = max(1, min(parts, n))
-    bounds = np.linspace(0, n, parts + 1).round().astype(int)
-    return [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
+    bounds = [k * n // parts for k in range(parts + 1)]
+    return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
 
 
 def over_batch(kernel, args: list, batched: tuple, summed: tuple = ()) -> None:
@@ -97,11 +97,14 @@ def run_tasks(tasks: list) -> None:
             future.result()  # re-raises a worker's exception here
 
 
-def run_kernel(backend, name: str, args: list, batched: tuple, summed: tuple = ()) -> None:
-    """Run kernel ``name`` of ``backend`` (a loaded kernel namespace) with ``over_batch``; the NumPy
-    reference kernels run whole, since NumPy's BLAS threads their matmuls already."""
-    kernel = getattr(backend, name)
+def run_kernel(backend, function, args: list, batched: tuple, summed: tuple = ()) -> None:
+    """``over_batch`` for a kernel of ``backend`` (a loaded kernel namespace): ``function`` is a
+    kernel name, or a function of the arguments that calls the kernels (and may do more to its
+    slice, such as adding a bias).  The NumPy reference runs whole: NumPy's BLAS threads its
+    matmuls already."""
+    if isinstance(function, str):
+        function = getattr(backend, function)
     if backend.name == "numpy":
-        kernel(*args)
+        function(*args)
     else:
-        over_batch(kernel, args, batched, summed)
+        over_batch(function, args, batched, summed)

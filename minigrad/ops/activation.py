@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Function
+from ..parallel import over_batch
 from .arithmetic import as_float, unbroadcast
 
 
@@ -13,19 +14,36 @@ def stable_sigmoid(x: np.ndarray) -> np.ndarray:
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
 
 
+def _relu_into(a, out):
+    np.maximum(a, 0, out=out)
+
+
+def _mask_into(grad, out, result):
+    np.multiply(grad, out > 0, out=result)
+
+
 class ReLU(Function):
+    # Large activations (a CNN's feature maps) run in batch slices on several threads: NumPy's
+    # loops release the GIL, and a single-threaded ReLU was a tenth of a 2-thread CNN step.
     @staticmethod
     def forward(ctx, a):
-        out = np.maximum(a, 0)
+        if a.dtype.kind != "f" or a.ndim == 0:
+            out = np.maximum(a, 0)
+        else:
+            out = np.empty_like(a)
+            over_batch(_relu_into, [a, out], batched=(0, 1))
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        if ctx.owns_grad:  # no one else reads grad: mask it in place, no new array
-            return np.multiply(grad, out > 0, out=grad)
-        return grad * (out > 0)
+        if grad.ndim == 0 or grad.shape != out.shape:
+            return grad * (out > 0)
+        # no one else reads grad: mask it in place, no new array
+        result = grad if ctx.owns_grad else np.empty_like(grad)
+        over_batch(_mask_into, [grad, out, result], batched=(0, 1, 2))
+        return result
 
 
 class Sigmoid(Function):

@@ -74,8 +74,8 @@ def test_over_batch_raises_a_worker_error():
         over_batch(kernel, [x], batched=(0,))
 
 
-@pytest.mark.parametrize("backend", ["numba", "cython"])
-def test_conv_and_pool_with_two_threads_equal_one_thread(backend):
+@pytest.mark.parametrize("backend", ["numpy", "numba", "cython"])
+def test_conv_relu_and_pool_with_two_threads_equal_one_thread(backend):
     get_kernels(backend)
     rng = np.random.default_rng(1)
     x0 = rng.standard_normal((9, 3, 40, 40)).astype(np.float64)  # odd batch: uneven slices
@@ -85,10 +85,11 @@ def test_conv_and_pool_with_two_threads_equal_one_thread(backend):
         with mg.use_backend(backend), limit_threads(n):
             x = mg.tensor(x0, dtype=mg.float64, requires_grad=True)
             w = mg.tensor(w0, dtype=mg.float64, requires_grad=True)
-            y = F.max_pool2d(F.conv2d(x, w, padding=1), 2)
+            b = mg.tensor(np.linspace(-1, 1, 8), dtype=mg.float64, requires_grad=True)
+            y = F.max_pool2d(F.relu(F.conv2d(x, w, b, padding=1)), 2)
             z = F.avg_pool2d(y, 2)
             ((y ** 2).sum() + (z ** 3).sum()).backward()
-            results.append((y.numpy().copy(), x.grad.numpy().copy(), w.grad.numpy().copy()))
+            results.append((y.numpy().copy(), x.grad.numpy().copy(), w.grad.numpy().copy(), b.grad.numpy().copy()))
     for one, two in zip(*results):
         np.testing.assert_allclose(two, one, rtol=1e-12, atol=1e-12)
 
