@@ -28,7 +28,8 @@ NOT_USED_BY_OPS = ("matmul_blocked",)
 
 
 def course_kernels() -> list[str]:
-    """The registered kernels the ops call: conv, pooling and the recurrent cells and sequences."""
+    """The registered kernels the ops and optimisers call: conv, pooling, the recurrent cells and
+    sequences, the Adam update."""
     return [name for _, name in _kernels.kernel_names() if name not in NOT_USED_BY_OPS]
 
 
