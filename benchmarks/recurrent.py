@@ -37,12 +37,14 @@ ARGS = _parse() if __name__ == "__main__" else None
 if ARGS is not None and ARGS.profile and not ARGS.threads:
     ARGS.threads = 1
 if ARGS is not None and ARGS.threads:
-    for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+    for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS",
+                 "MINIGRAD_NUM_THREADS"):
         os.environ[_var] = str(ARGS.threads)
 
 import statistics  # noqa: E402
 import time  # noqa: E402
 
+import minigrad  # noqa: E402,F401  (before NumPy, as in models.py: it configures OpenBLAS)
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
