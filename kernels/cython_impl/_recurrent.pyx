@@ -5,7 +5,8 @@ Twins of reference/recurrent.py (same names, signatures and equations).  Each ke
 `cdef ... nogil` core over raw row-major pointers behind a thin `def` wrapper over typed
 memoryviews (`floating`: float32 or float64; inputs `const`, so read-only arrays are accepted).
 The matmuls are scipy's BLAS (sgemm/dgemm via scipy.linalg.cython_blas, callable without the
-GIL).  sigmoid and tanh are the small C block below, in the array's own precision.
+GIL).  sigmoid, tanh and the LSTM cell's row loops are the small C block below, in the
+array's own precision (C for `restrict` and per-CPU clones, which Cython cannot express).
 """
 from cython cimport floating
 from libc.string cimport memcpy, memset
@@ -79,19 +80,36 @@ cdef extern from *:
             y[j] = (BITS(y[j]) >> (8 * sizeof(T) - 1)) ? es : s;                         \
         }                                                                                \
     }
-    /* y = tanh(y) = -expm1(-2|y|) / (2 + expm1(-2|y|)) with the sign of y: exact near 0. */
+    /* tanh(y) = -expm1(-2|y|) / (2 + expm1(-2|y|)) with the sign of y: exact near 0. */
     #define MG_TANH(T, SUFFIX, FABS, COPYSIGN)                                            \
+    static inline T mg_tanh1_##SUFFIX(T y) {                                             \
+        T scale, em = mg_expm1_parts_##SUFFIX(2 * FABS(y), &scale);                      \
+        em = scale * em + (scale - 1);                                                   \
+        return COPYSIGN(-em / (2 + em), y);                                              \
+    }                                                                                    \
     MG_CLONES static void mg_tanh_##SUFFIX(Py_ssize_t n, T *y) {                         \
-        for (Py_ssize_t j = 0; j < n; j++) {                                             \
-            T scale, em = mg_expm1_parts_##SUFFIX(2 * FABS(y[j]), &scale);               \
-            em = scale * em + (scale - 1);                                               \
-            y[j] = COPYSIGN(-em / (2 + em), y[j]);                                       \
-        }                                                                                \
+        for (Py_ssize_t j = 0; j < n; j++)                                               \
+            y[j] = mg_tanh1_##SUFFIX(y[j]);                                              \
     }
     MG_SIGMOID(float, f32, mg_b32, fabsf)
     MG_SIGMOID(double, f64, mg_b64, fabs)
     MG_TANH(float, f32, fabsf, copysignf)
     MG_TANH(double, f64, fabs, copysign)
+
+    /* The rest of one row of the LSTM cell's forward, once the gates are activated:
+       c = f * c_prev + i * g and h = o * tanh(c), in one loop (see the backward row below). */
+    #define MG_LSTM_FORWARD_ROW(T, SUFFIX)                                                   \
+    MG_CLONES static void mg_lstm_forward_row_##SUFFIX(                                     \
+            Py_ssize_t H, const T *restrict act, const T *restrict c_prev, T *restrict c,   \
+            T *restrict h) {                                                                \
+        const T *i = act, *f = act + H, *g = act + 2 * H, *o = act + 3 * H;                 \
+        for (Py_ssize_t j = 0; j < H; j++) {                                                \
+            c[j] = f[j] * c_prev[j] + i[j] * g[j];                                          \
+            h[j] = mg_tanh1_##SUFFIX(c[j]) * o[j];                                          \
+        }                                                                                   \
+    }
+    MG_LSTM_FORWARD_ROW(float, f32)
+    MG_LSTM_FORWARD_ROW(double, f64)
 
     /* One row of the LSTM cell's backward, after tanh(c) was written into dc: the gate
        gradients, and dc = dLoss/dc_prev.  In C for two things Cython cannot say: `restrict`
@@ -119,6 +137,8 @@ cdef extern from *:
     void mg_sigmoid_f64(Py_ssize_t n, double *y) nogil
     void mg_tanh_f32(Py_ssize_t n, float *y) nogil
     void mg_tanh_f64(Py_ssize_t n, double *y) nogil
+    void mg_lstm_forward_row_f32(Py_ssize_t H, const float *act, const float *c_prev, float *c, float *h) nogil
+    void mg_lstm_forward_row_f64(Py_ssize_t H, const double *act, const double *c_prev, double *c, double *h) nogil
     void mg_lstm_backward_row_f32(Py_ssize_t H, const float *grad_h, const float *grad_c, const float *act,
                                   const float *c_prev, float *dc, float *grad_gates) nogil
     void mg_lstm_backward_row_f64(Py_ssize_t H, const double *grad_h, const double *grad_c, const double *act,
@@ -189,19 +209,17 @@ cdef void _rnn_backward(Py_ssize_t n, const floating *grad_h, const floating *h,
 cdef void _lstm_forward(Py_ssize_t B, Py_ssize_t H, const floating *gates, const floating *c_prev,
                         floating *h, floating *c, floating *act) noexcept nogil:
     """gates may be act itself (the sequence kernel activates in place)."""
-    cdef Py_ssize_t b, j
+    cdef Py_ssize_t b
     for b in range(B):
         if gates != act:
             memcpy(act, gates, 4 * H * sizeof(floating))
         _sigmoid(2 * H, act)        # i, f
         _tanh(H, act + 2 * H)       # g
         _sigmoid(H, act + 3 * H)    # o
-        for j in range(H):
-            c[j] = act[H + j] * c_prev[j] + act[j] * act[2 * H + j]
-        memcpy(h, c, H * sizeof(floating))
-        _tanh(H, h)
-        for j in range(H):
-            h[j] *= act[3 * H + j]
+        if floating is float:
+            mg_lstm_forward_row_f32(H, act, c_prev, c, h)
+        else:
+            mg_lstm_forward_row_f64(H, act, c_prev, c, h)
         gates += 4 * H
         act += 4 * H
         c_prev += H
