@@ -165,16 +165,22 @@ def lstm_cell_backward(grad_h, grad_c, workspace, c_prev, c, grad_gates, grad_c_
                                                c_prev[b], c[b], grad_c_prev[b])
         i, f, g, o = act[:H], act[H:2 * H], act[2 * H:3 * H], act[3 * H:]
         di, df, dg, do = grad[:H], grad[H:2 * H], grad[2 * H:3 * H], grad[3 * H:]
+        # One short loop per gate: LLVM vectorises a loop only after ruling out overlap between
+        # its arrays at run time, and gave up on one loop over all of them.
         for j in range(H):
-            dcp[j] = _tanh(cb[j], F)  # grad_c_prev's row holds tanh(c) until the next loop
+            dcp[j] = _tanh(cb[j], F)  # grad_c_prev's row holds tanh(c), then dc, then dc * f
         for j in range(H):
-            tanh_c = dcp[j]
-            dc = dc_next[j] + dh[j] * o[j] * (one - tanh_c * tanh_c)
-            di[j] = dc * g[j] * i[j] * (one - i[j])
-            df[j] = dc * cp[j] * f[j] * (one - f[j])
-            dg[j] = dc * i[j] * (one - g[j] * g[j])
-            do[j] = dh[j] * tanh_c * o[j] * (one - o[j])
-            dcp[j] = dc * f[j]
+            do[j] = dh[j] * dcp[j] * o[j] * (one - o[j])
+        for j in range(H):
+            dcp[j] = dc_next[j] + dh[j] * o[j] * (one - dcp[j] * dcp[j])
+        for j in range(H):
+            di[j] = dcp[j] * g[j] * i[j] * (one - i[j])
+        for j in range(H):
+            df[j] = dcp[j] * cp[j] * f[j] * (one - f[j])
+        for j in range(H):
+            dg[j] = dcp[j] * i[j] * (one - g[j] * g[j])
+        for j in range(H):
+            dcp[j] *= f[j]
 
 
 # ----------------------------------------------------------------------------- cells: GRU
