@@ -182,3 +182,33 @@ def test_recurrent_batch_parts_equal_one_part(monkeypatch, backend, kind, bptt_c
     assert max(part_counts) == 2 and min(part_counts) == 1  # split at 2 threads, whole at 1
     for one, two in zip(*results):
         np.testing.assert_allclose(two, one, rtol=1e-12, atol=1e-13)
+
+
+def _run_python(code: str, **env) -> str:
+    import subprocess
+    import sys
+    environment = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_THREAD_TIMEOUT",)}
+    environment.update(env)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment,
+                          check=True, timeout=120)
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_import_shortens_the_openblas_spin_unless_set():
+    code = "import minigrad, os; print(os.environ['OPENBLAS_THREAD_TIMEOUT'])"
+    assert _run_python(code) == "20"
+    assert _run_python(code, OPENBLAS_THREAD_TIMEOUT="8") == "8"
+
+
+def test_loading_a_compiled_backend_pins_its_blas_without_limit_threads():
+    get_kernels("cython")
+    code = ("import minigrad as mg, minigrad.threads as t\n"
+            "from threadpoolctl import ThreadpoolController\n"
+            "mg.set_backend('cython')\n"
+            "c = ThreadpoolController(); pinned = t._kernel_blas(c)\n"
+            "others = [l.num_threads for l in c.lib_controllers if l.user_api == 'blas' and l not in pinned]\n"
+            "print(len(pinned), [l.num_threads for l in pinned], min(others))")
+    count, pinned, numpy_threads = _run_python(code, MINIGRAD_BACKEND="", OPENBLAS_NUM_THREADS="2").split(" ", 2)
+    if count == "0":
+        pytest.skip("NumPy and the kernels share one BLAS here: nothing to pin")
+    assert pinned == "[1]" and numpy_threads == "2"
