@@ -17,6 +17,8 @@ gate activations; after backward ``record.hidden_grads`` holds dLoss/dh_t for ev
 """
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 
 from ..autograd.function import Function
@@ -281,18 +283,17 @@ class RNNSequence(Function):
     def backward(ctx, grad_hs, grad_hn):
         x_rows, h0_parts, w_ih, w_hh, hs_parts = ctx.saved_tensors
         grad_hs = _grad_steps(grad_hs, grad_hn, w_hh.dtype, ctx.reverse)
-        calls = []
-        for part, h0, hs in zip(ctx.parts, h0_parts, hs_parts):
-            calls.append((_part(grad_hs, part, 1), w_hh, h0, hs, np.empty_like(hs), np.empty_like(w_hh),
-                          np.empty_like(h0), np.empty_like(hs), ctx.bptt_chunk))
-        _run_parts(ctx.backend.rnn_sequence_backward, calls)
-        grad_xprojs = [call[4] for call in calls]
-        _keep(ctx, ctx.record, hidden_grads=[call[7] for call in calls])
+        grads = [SimpleNamespace(xproj=np.empty_like(hs), w_hh=np.empty_like(w_hh), h0=np.empty_like(h0),
+                                 h_steps=np.empty_like(hs)) for h0, hs in zip(h0_parts, hs_parts)]
+        _run_parts(ctx.backend.rnn_sequence_backward,
+                   [(_part(grad_hs, part, 1), w_hh, h0, hs, d.xproj, d.w_hh, d.h0, d.h_steps, ctx.bptt_chunk)
+                    for part, h0, hs, d in zip(ctx.parts, h0_parts, hs_parts, grads)])
+        _keep(ctx, ctx.record, hidden_grads=[d.h_steps for d in grads])
         # b_ih and b_hh enter the same sum, so they get the same gradient
-        grad_x, grad_w_ih, grad_b = _input_side_parts(ctx, grad_xprojs, x_rows, w_ih, (0, 2, (4, 5)))
+        grad_x, grad_w_ih, grad_b = _input_side_parts(ctx, [d.xproj for d in grads], x_rows, w_ih, (0, 2, (4, 5)))
         needs = ctx.needs_input_grad
-        grad_w_hh = sum(call[5] for call in calls) if needs[3] else None
-        grad_h0 = _join([call[6] for call in calls], axis=0) if needs[1] else None
+        grad_w_hh = sum(d.w_hh for d in grads) if needs[3] else None
+        grad_h0 = _join([d.h0 for d in grads], axis=0) if needs[1] else None
         return grad_x, grad_h0, grad_w_ih, grad_w_hh, grad_b, grad_b
 
 
@@ -329,19 +330,19 @@ class LSTMSequence(Function):
         x_rows, states, w_ih, w_hh, hs, cs, gates = ctx.saved_tensors
         grad_hs = _grad_steps(grad_hs, grad_hn, w_hh.dtype, ctx.reverse)
         grad_cT = np.ascontiguousarray(grad_cn, dtype=w_hh.dtype)
-        calls = []
-        for part, (h0, c0), h, c, g in zip(ctx.parts, states, hs, cs, gates):
-            calls.append((_part(grad_hs, part, 1), _part(grad_cT, part, 0), w_hh, h0, c0, h, c, g,
-                          np.empty_like(g), np.empty_like(w_hh), np.empty_like(h0), np.empty_like(c0),
-                          np.empty_like(h), ctx.bptt_chunk))
-        _run_parts(ctx.backend.lstm_sequence_backward, calls)
-        _keep(ctx, ctx.record, hidden_grads=[call[12] for call in calls])
-        grad_x, grad_w_ih, grad_b = _input_side_parts(ctx, [call[8] for call in calls], x_rows, w_ih,
-                                                      (0, 3, (5, 6)))
+        grads = [SimpleNamespace(xproj=np.empty_like(g), w_hh=np.empty_like(w_hh), h0=np.empty_like(h0),
+                                 c0=np.empty_like(c0), h_steps=np.empty_like(h))
+                 for (h0, c0), h, g in zip(states, hs, gates)]
+        _run_parts(ctx.backend.lstm_sequence_backward,
+                   [(_part(grad_hs, part, 1), _part(grad_cT, part, 0), w_hh, h0, c0, h, c, g,
+                     d.xproj, d.w_hh, d.h0, d.c0, d.h_steps, ctx.bptt_chunk)
+                    for part, (h0, c0), h, c, g, d in zip(ctx.parts, states, hs, cs, gates, grads)])
+        _keep(ctx, ctx.record, hidden_grads=[d.h_steps for d in grads])
+        grad_x, grad_w_ih, grad_b = _input_side_parts(ctx, [d.xproj for d in grads], x_rows, w_ih, (0, 3, (5, 6)))
         needs = ctx.needs_input_grad  # b_ih and b_hh alike: both enter the same sum
-        return (grad_x, _join([call[10] for call in calls], axis=0) if needs[1] else None,
-                _join([call[11] for call in calls], axis=0) if needs[2] else None, grad_w_ih,
-                sum(call[9] for call in calls) if needs[4] else None, grad_b, grad_b)
+        return (grad_x, _join([d.h0 for d in grads], axis=0) if needs[1] else None,
+                _join([d.c0 for d in grads], axis=0) if needs[2] else None, grad_w_ih,
+                sum(d.w_hh for d in grads) if needs[4] else None, grad_b, grad_b)
 
 
 class GRUSequence(Function):
@@ -374,19 +375,18 @@ class GRUSequence(Function):
     def backward(ctx, grad_hs, grad_hn):
         x_rows, h0_parts, w_ih, w_hh, b_hh, hs, workspaces = ctx.saved_tensors
         grad_hs = _grad_steps(grad_hs, grad_hn, w_hh.dtype, ctx.reverse)
-        calls = []
-        for part, h0, h, ws in zip(ctx.parts, h0_parts, hs, workspaces):
-            calls.append((_part(grad_hs, part, 1), w_hh, b_hh, h0, h, ws,
-                          np.empty((*h.shape[:2], w_hh.shape[0]), w_hh.dtype), np.empty_like(w_hh),
-                          np.empty_like(b_hh), np.empty_like(h0), np.empty_like(h), ctx.bptt_chunk))
-        _run_parts(ctx.backend.gru_sequence_backward, calls)
-        _keep(ctx, ctx.record, hidden_grads=[call[10] for call in calls])
-        grad_x, grad_w_ih, grad_b_ih = _input_side_parts(ctx, [call[6] for call in calls], x_rows, w_ih,
-                                                         (0, 2, (4,)))
+        grads = [SimpleNamespace(xproj=np.empty((*h.shape[:2], w_hh.shape[0]), w_hh.dtype),
+                                 w_hh=np.empty_like(w_hh), b_hh=np.empty_like(b_hh), h0=np.empty_like(h0),
+                                 h_steps=np.empty_like(h)) for h0, h in zip(h0_parts, hs)]
+        _run_parts(ctx.backend.gru_sequence_backward,
+                   [(_part(grad_hs, part, 1), w_hh, b_hh, h0, h, ws, d.xproj, d.w_hh, d.b_hh, d.h0, d.h_steps,
+                     ctx.bptt_chunk) for part, h0, h, ws, d in zip(ctx.parts, h0_parts, hs, workspaces, grads)])
+        _keep(ctx, ctx.record, hidden_grads=[d.h_steps for d in grads])
+        grad_x, grad_w_ih, grad_b_ih = _input_side_parts(ctx, [d.xproj for d in grads], x_rows, w_ih, (0, 2, (4,)))
         needs = ctx.needs_input_grad
-        return (grad_x, _join([call[9] for call in calls], axis=0) if needs[1] else None, grad_w_ih,
-                sum(call[7] for call in calls) if needs[3] else None, grad_b_ih,
-                sum(call[8] for call in calls) if needs[5] else None)
+        return (grad_x, _join([d.h0 for d in grads], axis=0) if needs[1] else None, grad_w_ih,
+                sum(d.w_hh for d in grads) if needs[3] else None, grad_b_ih,
+                sum(d.b_hh for d in grads) if needs[5] else None)
 
 
 # ----------------------------------------------------------------------------- cells
