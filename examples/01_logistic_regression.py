@@ -19,6 +19,7 @@ import minigrad.optim as optim
 from minigrad.course import Result, exit_code, parse_example_args
 from minigrad.data import DataLoader, TensorDataset, load_breast_cancer
 from minigrad.train import fit, predict
+from minigrad.viz import save_figure
 
 TARGET = 0.95
 
@@ -47,10 +48,7 @@ def plot_sigmoid_decision(z, y, path, class_names) -> str:
                  "(an x above the dashed line or a dot below it is a mistake)", fontsize=10)
     ax.legend(loc="upper left", bbox_to_anchor=(0.0, 0.88), fontsize=8)
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def main(argv=None) -> Result:

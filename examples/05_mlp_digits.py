@@ -21,6 +21,7 @@ from minigrad.course import Result, exit_code, parse_example_args
 from minigrad.data import DataLoader, TensorDataset, load_digits
 from minigrad.metrics import accuracy
 from minigrad.train import fit, predict
+from minigrad.viz import save_figure
 
 TARGET = 0.95
 SETTINGS = [[8, 3, 5], [64], [128, 64], [256, 128, 64]]     # the course's case first
@@ -52,10 +53,7 @@ def plot_settings(rows: list[dict], epochs: int, path: str) -> str:
                  "the course's narrow [8, 3, 5] against wider and deeper nets")
     ax.legend(loc="lower right")
     ax.grid(axis="y", alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def main(argv=None) -> Result:

@@ -20,6 +20,7 @@ from minigrad.course import Result, exit_code, parse_example_args
 from minigrad.data import DataLoader, TensorDataset
 from minigrad.metrics import r2
 from minigrad.train import fit, predict
+from minigrad.viz import save_figure
 
 WEIGHT_TOLERANCE = 1e-3      # |w - w_ls| / |w_ls|
 R2_TOLERANCE = 1e-3          # |R² - R²_ls|
@@ -40,10 +41,7 @@ def plot_predictions_vs_actual(actual, predicted, predicted_ls, score: float, pa
                  fontsize=10)
     ax.legend(loc="upper left", fontsize=8)
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def plot_weights(names, w, w_ls, path: str) -> str:
@@ -60,10 +58,7 @@ def plot_weights(names, w, w_ls, path: str) -> str:
     ax.set_title("The learned weights are the least-squares weights")
     ax.legend()
     ax.grid(axis="y", alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def main(argv=None) -> Result:

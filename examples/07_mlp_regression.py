@@ -16,6 +16,7 @@ from minigrad.course import Result, exit_code, parse_example_args
 from minigrad.data import DataLoader, TensorDataset
 from minigrad.metrics import r2
 from minigrad.train import fit, predict
+from minigrad.viz import save_figure
 
 TARGET = 0.9
 NOISE = 0.5
@@ -62,10 +63,7 @@ def plot(x_train, y_train, x_test, y_test, model, history, path: str) -> str:
     loss.legend(fontsize=8)
     for ax in (curve, scatter, loss):
         ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def main(argv=None) -> Result:

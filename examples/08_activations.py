@@ -15,6 +15,7 @@ import numpy as np
 import minigrad as mg
 import minigrad.nn as nn
 from minigrad.course import Result, exit_code, parse_example_args
+from minigrad.viz import save_figure
 
 TOLERANCE = 1e-5
 ALPHA_PRELU, ALPHA_ELU = 0.25, 1.0
@@ -92,10 +93,7 @@ def plot(x: np.ndarray, results: dict, straight_through: np.ndarray, path: str) 
     for ax in axes[:, 0]:
         ax.set_ylabel("f(x), f'(x)")
     fig.suptitle("activations (solid) and their derivatives (dashed: autograd, dots: the slide's formula)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def main(argv=None) -> Result:

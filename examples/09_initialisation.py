@@ -20,6 +20,7 @@ from minigrad.course import Result, exit_code, parse_example_args
 from minigrad.data import DataLoader, TensorDataset, load_digits
 from minigrad.metrics import accuracy
 from minigrad.train import fit, predict
+from minigrad.viz import save_figure
 
 TARGET = 0.9            # test accuracy every random initialisation must reach
 SPREAD = 1e-6           # "identical units": max spread of a weight across the units of a layer
@@ -84,10 +85,7 @@ def plot_histograms(starts: dict, path: str) -> str:
         ax.set_ylabel("count")
     axes.ravel()[-1].axis("off")
     fig.suptitle(f"first-layer weights at the start (64 × {HIDDEN} = {64 * HIDDEN} values)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def plot_training(histories: dict, accuracies: dict, spreads: dict, trained: dict, path: str) -> str:
@@ -124,10 +122,7 @@ def plot_training(histories: dict, accuracies: dict, spreads: dict, trained: dic
         ax.set_title(f"first-layer weights after training: {name}\n"
                      + ("every row (unit) the same: the symmetry never breaks" if name in CONSTANT
                         else "every unit has learned its own feature"))
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def main(argv=None) -> Result:

@@ -23,6 +23,7 @@ from minigrad.course import Result, exit_code, parse_example_args
 from minigrad.data import DataLoader, TensorDataset, load_digits
 from minigrad.metrics import accuracy
 from minigrad.train import evaluate, predict
+from minigrad.viz import save_figure
 
 OVERFIT = 1.25           # the plain model's last validation loss must be this much above its best
 N_TRAIN, N_VAL = 60, 300
@@ -96,10 +97,7 @@ def plot(curves: dict, path: str) -> str:
     axes["all"].grid(alpha=0.3)
     axes["all"].legend()
     fig.suptitle(f"{N_TRAIN} training digits, a 64-{HIDDEN}-{HIDDEN}-10 MLP: over-fitting and its cures")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def main(argv=None) -> Result:

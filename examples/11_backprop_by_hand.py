@@ -16,6 +16,7 @@ import minigrad as mg
 import minigrad.nn as nn
 import minigrad.optim as optim
 from minigrad.course import Result, exit_code, parse_example_args
+from minigrad.viz import save_figure
 
 TOLERANCE = 1e-6
 NAMES = ("W1", "b1", "W2", "b2")          # W is [out, in], as nn.Linear stores it
@@ -100,10 +101,7 @@ def plot(grads_hand: dict, grads_auto: dict, losses_hand: list, losses_auto: lis
     right.set_title("training one sample: both ways give the same losses")
     right.grid(alpha=0.3)
     right.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def main(argv=None) -> Result:

@@ -22,6 +22,7 @@ from minigrad.course import Result, exit_code, parse_example_args
 from minigrad.data import DataLoader, TensorDataset, data_label, load_stocks, load_vega_stocks, time_split
 from minigrad.metrics import mse
 from minigrad.train import fit, predict
+from minigrad.viz import save_figure
 
 # Test MSE below half the variance of the test target, i.e. test R² > 0.5.  That variance is the error
 # of the best constant chosen in hindsight, so this also beats "predict the training mean" by 2x or more.
@@ -92,10 +93,7 @@ def plot_run(run: dict, dates, title: str, ylabel: str, path: str) -> str:
     errors.set_ylabel("predicted − actual")
     errors.set_xlabel("date (test period: the last 20 %)")
     errors.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def main(argv=None) -> Result:

@@ -15,6 +15,7 @@ import numpy as np
 import minigrad as mg
 import minigrad.nn.functional as F
 from minigrad.course import Result, exit_code, parse_example_args
+from minigrad.viz import save_figure
 
 # p.29, first example: the 5×5 binary image and the classic 3×3 filter (no padding, stride 1)
 IMAGE = np.array([[1, 1, 1, 0, 0],
@@ -128,10 +129,7 @@ def plot_convolutions(feature_map, feature_map2, path) -> str:
     fig.suptitle("p.29: each output = sum of (window × filter), output size (W − F + 2P)/S + 1\n"
                  "red: the first window and its output; orange: the next (1 column on at stride 1, 2 at stride 2)",
                  fontsize=11)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def main(argv=None) -> Result:

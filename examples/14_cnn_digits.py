@@ -20,6 +20,7 @@ from minigrad.course import Result, exit_code, parse_example_args
 from minigrad.data import DataLoader, TensorDataset, load_digits
 from minigrad.metrics import accuracy
 from minigrad.train import fit, predict
+from minigrad.viz import save_figure
 
 TARGET = 0.97
 
@@ -71,9 +72,7 @@ def plot_feature_maps(model, image, label, path) -> str:
     fig.suptitle("One digit through Conv(1→32, 3×3) → ReLU → MaxPool(2), one small image per channel (filter): "
                  "ReLU turns the negative (blue) responses to 0, pooling keeps the strongest of each 2×2 block",
                  fontsize=10)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, tight_layout=False)
 
 
 def main(argv=None) -> Result:

@@ -23,6 +23,7 @@ from minigrad.course import Result, exit_code, parse_example_args
 from minigrad.data import DataLoader, TensorDataset, load_digits, load_mnist
 from minigrad.metrics import accuracy
 from minigrad.train import fit, predict
+from minigrad.viz import save_figure
 
 BATCH = 32
 
@@ -137,10 +138,7 @@ def plot_inputs(X_train, y_train, small, path, source: str) -> str:
         ax.set_xticks([])
         ax.set_yticks([])
     fig.suptitle(f"LeNet-5's inputs: {source}", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def plot_speed(speeds: dict, path, title: str) -> str:
@@ -155,10 +153,7 @@ def plot_speed(speeds: dict, path, title: str) -> str:
     ax.set_xlabel("training images per second (higher is faster)")
     ax.set_title(title, fontsize=10)
     ax.grid(axis="x", alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def extra_args(parser) -> None:

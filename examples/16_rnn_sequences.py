@@ -25,6 +25,7 @@ import minigrad.nn as nn
 import minigrad.optim as optim
 from minigrad.course import Result, exit_code, parse_example_args
 from minigrad.data import SlidingWindowDataset, one_hot
+from minigrad.viz import save_figure
 
 # 떴다 떴다 비행기 / 날아라 날아라 / 높이 높이 날아라 / 우리 비행기 — one note per syllable.
 MELODY = "미레도레미미미 레레레미미미 미레도레미미미 레레미레도"
@@ -166,10 +167,7 @@ def plot(course_rows: dict, notes: np.ndarray, predicted: np.ndarray, played: li
     melody_ax.set_title('melody "Tteotda tteotda bihaenggi" (mi re do re mi mi mi ...)')
     melody_ax.legend(fontsize=8, loc="lower left", ncol=2)
     melody_ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def main(argv=None) -> Result:

@@ -18,6 +18,7 @@ import minigrad.nn as nn
 import minigrad.optim as optim
 from minigrad.course import Result, exit_code, parse_example_args
 from minigrad.data import CharVocab
+from minigrad.viz import save_figure
 
 WORD = "hihello"
 MAX_EPOCHS = 30          # the target: "ihello" exactly within this many epochs
@@ -65,10 +66,7 @@ def plot(losses: list, predictions: list, path: str) -> str:
             previous = text
     ax.margins(x=0.1, y=0.15)                 # room for the labels at both ends
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def main(argv=None) -> Result:

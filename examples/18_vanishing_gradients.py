@@ -34,6 +34,7 @@ import minigrad as mg
 import minigrad.nn as nn
 import minigrad.optim as optim
 from minigrad.course import Result, exit_code, parse_example_args
+from minigrad.viz import save_figure
 
 T, NOISE, HIDDEN, BATCH, LR = 50, 2.0, 16, 64, 0.01
 LEARNED, CHANCE = 0.9, 0.6        # a layer "learns" at >= 0.9 held-out accuracy; "fails" below 0.6
@@ -133,10 +134,7 @@ def plot(norms: dict, curves: dict, path: str) -> str:
     ax.set_title(f"learning to remember the first of {T} inputs")
     ax.grid(alpha=0.3)
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def main(argv=None) -> Result:

@@ -33,6 +33,7 @@ import minigrad.optim as optim
 from minigrad.course import Result, exit_code, parse_example_args
 from minigrad.data import DataLoader, SlidingWindowDataset, data_label, load_ohlcv, load_vega_stocks, time_split
 from minigrad.train import fit, predict
+from minigrad.viz import save_figure
 
 MARGIN = 1.10          # the model's RMSE may be at most 10 % above naive persistence's
 OHLCV = ["open", "high", "low", "close", "volume"]
@@ -124,10 +125,7 @@ def plot(rows: list, path: str) -> str:
         ax.set_ylabel("price")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def main(argv=None) -> Result:

@@ -23,6 +23,7 @@ import minigrad.optim as optim
 from minigrad.course import Result, exit_code, parse_example_args
 from minigrad.data import DataLoader, SlidingWindowDataset, data_label, load_seattle_weather, time_split
 from minigrad.train import fit, predict
+from minigrad.viz import save_figure
 
 FEATURES = ["precipitation", "temp_max", "temp_min", "wind"]
 TARGET = "temp_max"
@@ -63,10 +64,7 @@ def plot_weeks(dates, temps, truth, forecast, naive, picks, path: str) -> str:
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     axes[0, 0].legend(fontsize=8)
     fig.suptitle("Seattle, test period: 7-day forecasts of the daily maximum temperature")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def plot_lead_days(errors: dict, path: str) -> str:
@@ -85,10 +83,7 @@ def plot_lead_days(errors: dict, path: str) -> str:
     ax.set_ylim(0, 1.3 * max(max(v) for v in errors.values()))     # room for the legend above the bars
     ax.legend(fontsize=8, ncol=len(errors), loc="upper center")
     ax.grid(alpha=0.3, axis="y")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def main(argv=None) -> Result:

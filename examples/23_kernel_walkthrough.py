@@ -24,6 +24,7 @@ import minigrad.nn.functional as F
 from minigrad import kernels as kernel_registry
 from minigrad.course import Result, exit_code, parse_example_args
 from minigrad.kernel_report import _how_loaded, _numba_cache_counts
+from minigrad.viz import save_figure
 
 BACKENDS = ("numpy", "numba", "cython")
 SOURCES = {"numpy": "reference/conv.py", "numba": "numba_impl/conv.py", "cython": "cython_impl/_conv.pyx"}
@@ -99,10 +100,7 @@ def plot(rows: list, lines: dict, path: str) -> str:
     right.set_title("source size of the conv kernels")
     right.legend()
     fig.suptitle("one conv2d, forward and backward, on each backend")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def main(argv=None) -> Result:

@@ -29,7 +29,11 @@ def _pyplot():
     return plt
 
 
-def _save(fig, path) -> str:
+def save_figure(fig, path, tight_layout: bool = True) -> str:
+    """Lay the figure out (``tight_layout``), save it as a PNG at ``path`` (folders created),
+    close it and return the path: the last lines of every plot in the examples."""
+    if tight_layout:
+        fig.tight_layout()
     path = os.fspath(path)
     folder = os.path.dirname(path)
     if folder:
@@ -37,6 +41,10 @@ def _save(fig, path) -> str:
     fig.savefig(path, dpi=100, bbox_inches="tight")
     _pyplot().close(fig)
     return path
+
+
+def _save(fig, path) -> str:
+    return save_figure(fig, path, tight_layout=False)
 
 
 def _values(x) -> np.ndarray:
