@@ -82,11 +82,11 @@ def set_num_threads(n: int) -> None:
     _check(n)
     from .backend import available_backends
     available_backends()  # load the kernels first: only libraries already loaded can be set
+    _set_numba(n)  # first: starting Numba's threading layer can reset OpenMP's thread count
     controller = ThreadpoolController()
     controller.limit(limits=n)
     for lib in _kernel_blas(controller):
         lib.set_num_threads(1)
-    _set_numba(n)
     _threads[:] = [n]
 
 

@@ -212,3 +212,19 @@ def test_loading_a_compiled_backend_pins_its_blas_without_limit_threads():
     if count == "0":
         pytest.skip("NumPy and the kernels share one BLAS here: nothing to pin")
     assert pinned == "[1]" and numpy_threads == "2"
+
+
+def test_set_num_threads_sets_every_pool():
+    get_kernels("cython")
+    from threadpoolctl import ThreadpoolController
+    before = get_num_threads()
+    try:
+        for n in (2, 1):
+            set_num_threads(n)
+            assert get_num_threads() == n
+            controller = ThreadpoolController()
+            pinned = threads_module._kernel_blas(controller)
+            for lib in controller.lib_controllers:
+                assert lib.num_threads == (1 if lib in pinned else n), (lib.filepath, lib.num_threads)
+    finally:
+        set_num_threads(before)
