@@ -12,7 +12,7 @@ from sklearn.preprocessing import StandardScaler
 
 import minigrad.nn as nn
 import minigrad.optim as optim
-from minigrad.course import Result, exit_code, parse_example_args
+from minigrad.course import Result, exit_code, parse_example_args, print_epochs
 from minigrad.data import DataLoader, TensorDataset, load_digits
 from minigrad.metrics import accuracy, confusion_matrix
 from minigrad.train import fit, predict
@@ -46,10 +46,7 @@ def main(argv=None) -> Result:
     parameters = sum(p.numel() for p in model.parameters())
     print(f"{len(X_train)} training / {len(X_test)} test digits; 64 -> {HIDDEN} ReLU -> 10 "
           f"({parameters} parameters), {epochs} epochs of Adam")
-    for epoch in sorted({1, epochs // 2, epochs}):
-        i = history.epochs.index(epoch)
-        print(f"  epoch {epoch:3d}: train loss {history['loss'][i]:.4f}, test loss {history['val_loss'][i]:.4f}, "
-              f"test accuracy {history['val_accuracy'][i]:.4f}")
+    print_epochs(history, epochs)
     print(f"test accuracy {test_accuracy:.4f} (target >= {TARGET})")
 
     plots = [history.plot(os.path.join(args.out, "learning_curves.png"),

@@ -16,7 +16,7 @@ from sklearn.model_selection import train_test_split
 import minigrad as mg
 import minigrad.nn as nn
 import minigrad.optim as optim
-from minigrad.course import Result, exit_code, parse_example_args
+from minigrad.course import Result, exit_code, parse_example_args, print_epochs
 from minigrad.data import DataLoader, TensorDataset, load_digits
 from minigrad.metrics import accuracy
 from minigrad.train import fit, predict
@@ -106,10 +106,7 @@ def main(argv=None) -> Result:
             x = layer(x)
             shapes.append(f"{type(layer).__name__} {list(x.shape[1:])}")
     print("shapes:", " -> ".join(shapes))
-    for epoch in sorted({1, epochs // 2, epochs}):
-        i = history.epochs.index(epoch)
-        print(f"  epoch {epoch:3d}: train loss {history['loss'][i]:.4f}, test loss {history['val_loss'][i]:.4f}, "
-              f"test accuracy {history['val_accuracy'][i]:.4f}")
+    print_epochs(history, epochs)
     print(f"test accuracy {test_accuracy:.4f} (target >= {TARGET})")
 
     first = int(np.flatnonzero(y_test == 3)[0])                  # a digit with curves and a stroke in the middle

@@ -19,7 +19,7 @@ from sklearn.model_selection import train_test_split
 import minigrad as mg
 import minigrad.nn as nn
 import minigrad.optim as optim
-from minigrad.course import Result, exit_code, parse_example_args
+from minigrad.course import Result, exit_code, parse_example_args, print_epochs
 from minigrad.data import DataLoader, TensorDataset, load_digits, load_mnist
 from minigrad.metrics import accuracy
 from minigrad.train import fit, predict
@@ -186,10 +186,7 @@ def main(argv=None) -> Result:
     parameters = sum(p.numel() for p in model.parameters())
     print(f"LeNet-5, {parameters:,} parameters, {epochs} epochs of Adam (batches of {BATCH}) on the "
           f"{mg.get_backend()} backend: {history.seconds:.1f} s with evaluation")
-    for epoch in sorted({1, epochs // 2, epochs}):
-        i = history.epochs.index(epoch)
-        print(f"  epoch {epoch:3d}: train loss {history['loss'][i]:.4f}, test loss {history['val_loss'][i]:.4f}, "
-              f"test accuracy {history['val_accuracy'][i]:.4f}")
+    print_epochs(history, epochs)
     print(f"test accuracy {test_accuracy:.4f} (target >= {target})")
 
     # Speed: the same network, batch size, data and number of steps in each framework, on as many

@@ -83,6 +83,15 @@ def _keep_thread_limit(n: int) -> None:
     threadpool_limits(limits=n)
 
 
+def print_epochs(history, epochs: int) -> None:
+    """Train loss, test loss and test accuracy at the first, middle and last epoch: the examples'
+    progress report (their validation split is the test split)."""
+    for epoch in sorted({1, epochs // 2, epochs}):
+        i = history.epochs.index(epoch)
+        print(f"  epoch {epoch:3d}: train loss {history['loss'][i]:.4f}, test loss {history['val_loss'][i]:.4f}, "
+              f"test accuracy {history['val_accuracy'][i]:.4f}")
+
+
 def exit_code(result: Result) -> int:
     print(result.line())
     return 0 if result.passed else 1
