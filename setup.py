@@ -99,7 +99,7 @@ def cython_extensions():
         "cdivision": not DEBUG,
     }
     extensions = [
-        Extension(name, sources, include_dirs=[numpy.get_include()],
+        Extension(name, sources, include_dirs=[numpy.get_include(), os.path.dirname(sources[0])],
                   define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")])
         for name, sources in CYTHON_EXTENSIONS.items()
         if all(os.path.exists(s) for s in sources)
@@ -117,7 +117,7 @@ def cython_extensions():
 setup(
     packages=PACKAGES,
     package_dir=PACKAGE_DIR,
-    package_data={"minigrad.kernels.cython_impl": ["*.pyx", "*.pxd"], "minigrad.data": ["files/*"],
+    package_data={"minigrad.kernels.cython_impl": ["*.pyx", "*.pxd", "*.h"], "minigrad.data": ["files/*"],
                   "minigrad.examples": ["data/*"]},
     ext_modules=cython_extensions(),
     cmdclass={"build_ext": OptionalBuildExt},

@@ -5,7 +5,8 @@ Twins of reference/recurrent.py (same names, signatures and equations).  Each ke
 `cdef ... nogil` core over raw row-major pointers behind a thin `def` wrapper over typed
 memoryviews (`floating`: float32 or float64; inputs `const`, so read-only arrays are accepted).
 The matmuls are scipy's BLAS (sgemm/dgemm via scipy.linalg.cython_blas, callable without the
-GIL).  sigmoid, tanh and the LSTM cell's row loops are the small C block below, in the
+GIL), but for the per-step product by w_hh in float32 on a CPU with AVX-512: there the weight is
+packed once a sequence and multiplied by packed_gemm.h's microkernel (why: see that file).  sigmoid, tanh and the LSTM cell's row loops are the small C block below, in the
 array's own precision (C for `restrict` and per-CPU clones, which Cython cannot express).
 """
 from cython cimport floating
@@ -174,6 +175,71 @@ cdef inline void _gemm(bint trans_a, bint trans_b, int m, int n, int k, floating
         sgemm(&tb, &ta, &n, &m, &k, &alpha, <float *>b, &ldb, <float *>a, &lda, &beta, c, &ldc)
     else:
         dgemm(&tb, &ta, &n, &m, &k, &alpha, <double *>b, &ldb, <double *>a, &lda, &beta, c, &ldc)
+
+
+cdef extern from "packed_gemm.h":
+    size_t mg_packed_size(Py_ssize_t K, Py_ssize_t N)
+    void mg_pack_rows_f32(Py_ssize_t K, Py_ssize_t N, const float *b, Py_ssize_t rs_b, Py_ssize_t cs_b,
+                          float *packed, Py_ssize_t k0, Py_ssize_t K_total) noexcept nogil
+    void mg_packed_gemm_f32(Py_ssize_t M, Py_ssize_t N, Py_ssize_t K, const float *a, Py_ssize_t rs_a,
+                            Py_ssize_t cs_a, const float *packed, float *c, Py_ssize_t ldc,
+                            int accumulate) noexcept nogil
+    bint mg_packed_gemm_supported()
+
+
+cdef bint _packed_step_matmul = mg_packed_gemm_supported()
+
+
+def packed_step_matmul_supported():
+    """Whether this CPU runs the packed per-step matmul (AVX-512F)."""
+    return bool(mg_packed_gemm_supported())
+
+
+def set_packed_step_matmul(bint enabled):
+    """Multiply each step by a packed w_hh (True; needs AVX-512) or by BLAS; returns the old setting.
+
+    Both give the same sums in a different order; the switch lets tests compare them.
+    """
+    global _packed_step_matmul
+    if enabled and not mg_packed_gemm_supported():
+        raise RuntimeError("packed step matmul needs a CPU with AVX-512F; this one has none")
+    previous = _packed_step_matmul
+    _packed_step_matmul = enabled
+    return previous
+
+
+cdef object _pack_step_weight(const floating[:, ::1] w_hh, bint transpose):
+    """w_hh.T (transpose) or w_hh as packed panels for the per-step matmul; None: multiply with BLAS."""
+    cdef Py_ssize_t rows = w_hh.shape[0], cols = w_hh.shape[1]
+    cdef float[::1] packed
+    if floating is float:
+        if _packed_step_matmul and rows > 0 and cols > 0:
+            if transpose:
+                packed = np.empty(mg_packed_size(cols, rows), dtype=np.float32)
+                mg_pack_rows_f32(cols, rows, &w_hh[0, 0], 1, cols, &packed[0], 0, cols)
+            else:
+                packed = np.empty(mg_packed_size(rows, cols), dtype=np.float32)
+                mg_pack_rows_f32(rows, cols, &w_hh[0, 0], cols, 1, &packed[0], 0, rows)
+            return packed
+    return None
+
+
+cdef inline const float *_panels(object packed):
+    cdef const float[::1] view
+    if packed is None:
+        return NULL
+    view = packed
+    return &view[0]  # the caller keeps `packed` alive
+
+
+cdef inline void _step_matmul(const float *packed, int m, int n, int k, const floating *a,
+                              const floating *b, floating beta, floating *c) noexcept nogil:
+    """Row-major c[m, n] = a[m, k] @ b[k, n] + beta * c (beta 0 or 1); packed: b's panels, or NULL."""
+    if floating is float:
+        if packed != NULL:
+            mg_packed_gemm_f32(m, n, k, a, k, 1, packed, c, n, beta != 0)
+            return
+    _gemm(False, False, m, n, k, 1, a, k, b, n, beta, c, n)
 
 
 cdef inline bint _cut_before(Py_ssize_t t, Py_ssize_t bptt_chunk) noexcept nogil:
@@ -352,15 +418,17 @@ def rnn_sequence_forward(const floating[:, :, ::1] xproj, const floating[:, ::1]
                          const floating[:, ::1] h0, floating[:, :, ::1] hs):
     """h_t = tanh(xproj_t + h_{t-1} @ w_hh.T) for t = 0..T-1."""
     cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], t
-    cdef const floating[:, ::1] w_hh_t = np.ascontiguousarray(w_hh.T)  # NN gemm: OpenBLAS runs it faster
+    packed = _pack_step_weight(w_hh, True)
+    cdef const float *panels = _panels(packed)
+    cdef const floating[:, ::1] w_hh_t = w_hh if panels != NULL else np.ascontiguousarray(w_hh.T)  # NN gemm: OpenBLAS runs it faster
     cdef floating *pre
     with nogil:
         for t in range(T):
             pre = &hs[t, 0, 0]  # the pre-activation is built in place: xproj_t, += h @ w_hh.T, tanh
             if pre != &xproj[t, 0, 0]:  # hs may be xproj itself
                 memcpy(pre, &xproj[t, 0, 0], B * H * sizeof(floating))
-            _gemm(False, False, B, H, H, 1, &h0[0, 0] if t == 0 else <const floating *>&hs[t - 1, 0, 0], H,
-                  &w_hh_t[0, 0], H, 1, pre, H)
+            _step_matmul(panels, B, H, H, &h0[0, 0] if t == 0 else <const floating *>&hs[t - 1, 0, 0],
+                         &w_hh_t[0, 0], 1, pre)
             _rnn_forward(B * H, pre, pre)
 
 
@@ -370,18 +438,19 @@ def rnn_sequence_backward(const floating[:, :, ::1] grad_hs, const floating[:, :
                           floating[:, :, ::1] grad_h_steps, Py_ssize_t bptt_chunk):
     """Backpropagation through time; grad_xproj[t] is the gradient of step t's pre-activation."""
     cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], t
+    packed = _pack_step_weight(w_hh, False)
+    cdef const float *panels = _panels(packed)
     with nogil:
         memcpy(&grad_h_steps[T - 1, 0, 0], &grad_hs[T - 1, 0, 0], B * H * sizeof(floating))
         for t in range(T - 1, -1, -1):
             # grad_h_steps[t] is complete here: its own output plus what step t + 1 sent back
             _rnn_backward(B * H, &grad_h_steps[t, 0, 0], &hs[t, 0, 0], &grad_xproj[t, 0, 0])
             if t == 0:
-                _gemm(False, False, B, H, H, 1, &grad_xproj[0, 0, 0], H, &w_hh[0, 0], H, 0, &grad_h0[0, 0], H)
+                _step_matmul(panels, B, H, H, &grad_xproj[0, 0, 0], &w_hh[0, 0], 0, &grad_h0[0, 0])
             else:
                 memcpy(&grad_h_steps[t - 1, 0, 0], &grad_hs[t - 1, 0, 0], B * H * sizeof(floating))
                 if not _cut_before(t, bptt_chunk):
-                    _gemm(False, False, B, H, H, 1, &grad_xproj[t, 0, 0], H, &w_hh[0, 0], H,
-                          1, &grad_h_steps[t - 1, 0, 0], H)
+                    _step_matmul(panels, B, H, H, &grad_xproj[t, 0, 0], &w_hh[0, 0], 1, &grad_h_steps[t - 1, 0, 0])
         _grad_w_hh(T, B, H, H, &grad_xproj[0, 0, 0], &h0[0, 0], &hs[0, 0, 0], &grad_w_hh[0, 0])
 
 
@@ -392,15 +461,17 @@ def lstm_sequence_forward(const floating[:, :, ::1] xproj, const floating[:, ::1
                           floating[:, :, ::1] hs, floating[:, :, ::1] cs, floating[:, :, ::1] gates):
     """Per step: pre = xproj_t + h_{t-1} @ w_hh.T, then the LSTM cell; gates[t] = activated i, f, g, o."""
     cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], t
-    cdef const floating[:, ::1] w_hh_t = np.ascontiguousarray(w_hh.T)  # NN gemm: OpenBLAS runs it faster
+    packed = _pack_step_weight(w_hh, True)
+    cdef const float *panels = _panels(packed)
+    cdef const floating[:, ::1] w_hh_t = w_hh if panels != NULL else np.ascontiguousarray(w_hh.T)  # NN gemm: OpenBLAS runs it faster
     cdef floating *pre
     with nogil:
         for t in range(T):
             pre = &gates[t, 0, 0]  # pre-activations built in gates[t], then activated in place
             if pre != &xproj[t, 0, 0]:  # gates may be xproj itself
                 memcpy(pre, &xproj[t, 0, 0], B * 4 * H * sizeof(floating))
-            _gemm(False, False, B, 4 * H, H, 1, &h0[0, 0] if t == 0 else <const floating *>&hs[t - 1, 0, 0], H,
-                  &w_hh_t[0, 0], 4 * H, 1, pre, 4 * H)
+            _step_matmul(panels, B, 4 * H, H, &h0[0, 0] if t == 0 else <const floating *>&hs[t - 1, 0, 0],
+                         &w_hh_t[0, 0], 1, pre)
             _lstm_forward(B, H, pre, &c0[0, 0] if t == 0 else <const floating *>&cs[t - 1, 0, 0], &hs[t, 0, 0], &cs[t, 0, 0], pre)
 
 
@@ -412,6 +483,8 @@ def lstm_sequence_backward(const floating[:, :, ::1] grad_hs, const floating[:, 
                            floating[:, :, ::1] grad_h_steps, Py_ssize_t bptt_chunk):
     """Backpropagation through time for the LSTM; grad_cT is the gradient of c_n."""
     cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], t
+    packed = _pack_step_weight(w_hh, False)
+    cdef const float *panels = _panels(packed)
     cdef floating[:, ::1] grad_c_a = np.array(grad_cT, dtype=np.float32 if floating is float else np.float64)
     cdef floating[:, ::1] grad_c_b = np.empty_like(grad_c_a)
     cdef floating *grad_c = &grad_c_a[0, 0]       # dLoss/dc_t arriving from step t + 1 (or c_n)
@@ -424,15 +497,14 @@ def lstm_sequence_backward(const floating[:, :, ::1] grad_hs, const floating[:, 
                            &c0[0, 0] if t == 0 else <const floating *>&cs[t - 1, 0, 0], &cs[t, 0, 0],
                            &grad_xproj[t, 0, 0], &grad_c0[0, 0] if t == 0 else grad_c_prev)
             if t == 0:
-                _gemm(False, False, B, H, 4 * H, 1, &grad_xproj[0, 0, 0], 4 * H, &w_hh[0, 0], H,
-                      0, &grad_h0[0, 0], H)
+                _step_matmul(panels, B, H, 4 * H, &grad_xproj[0, 0, 0], &w_hh[0, 0], 0, &grad_h0[0, 0])
             else:
                 memcpy(&grad_h_steps[t - 1, 0, 0], &grad_hs[t - 1, 0, 0], B * H * sizeof(floating))
                 if _cut_before(t, bptt_chunk):
                     memset(grad_c, 0, B * H * sizeof(floating))
                 else:
-                    _gemm(False, False, B, H, 4 * H, 1, &grad_xproj[t, 0, 0], 4 * H, &w_hh[0, 0], H,
-                          1, &grad_h_steps[t - 1, 0, 0], H)
+                    _step_matmul(panels, B, H, 4 * H, &grad_xproj[t, 0, 0], &w_hh[0, 0], 1,
+                                 &grad_h_steps[t - 1, 0, 0])
                     swap = grad_c
                     grad_c = grad_c_prev
                     grad_c_prev = swap
@@ -447,14 +519,16 @@ def gru_sequence_forward(const floating[:, :, ::1] xproj, const floating[:, ::1]
     """Per step: gh = h_{t-1} @ w_hh.T + b_hh, then the GRU cell with gi = xproj_t."""
     cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], t, b
     cdef floating[:, ::1] gh = np.empty((B, 3 * H), dtype=np.float32 if floating is float else np.float64)
-    cdef const floating[:, ::1] w_hh_t = np.ascontiguousarray(w_hh.T)  # NN gemm: OpenBLAS runs it faster
+    packed = _pack_step_weight(w_hh, True)
+    cdef const float *panels = _panels(packed)
+    cdef const floating[:, ::1] w_hh_t = w_hh if panels != NULL else np.ascontiguousarray(w_hh.T)  # NN gemm: OpenBLAS runs it faster
     cdef const floating *h_prev
     with nogil:
         for t in range(T):
             h_prev = &h0[0, 0] if t == 0 else <const floating *>&hs[t - 1, 0, 0]
             for b in range(B):
                 memcpy(&gh[b, 0], &b_hh[0], 3 * H * sizeof(floating))
-            _gemm(False, False, B, 3 * H, H, 1, h_prev, H, &w_hh_t[0, 0], 3 * H, 1, &gh[0, 0], 3 * H)
+            _step_matmul(panels, B, 3 * H, H, h_prev, &w_hh_t[0, 0], 1, &gh[0, 0])
             _gru_forward(B, H, &xproj[t, 0, 0], &gh[0, 0], h_prev, &hs[t, 0, 0], &workspace[t, 0, 0])
 
 
@@ -465,6 +539,8 @@ def gru_sequence_backward(const floating[:, :, ::1] grad_hs, const floating[:, :
                           floating[:, :, ::1] grad_h_steps, Py_ssize_t bptt_chunk):
     """Backpropagation through time for the GRU (b_hh is not needed: workspace holds gh_n)."""
     cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], t, j
+    packed = _pack_step_weight(w_hh, False)
+    cdef const float *panels = _panels(packed)
     dtype = np.float32 if floating is float else np.float64
     cdef floating[:, :, ::1] grad_gh = np.empty((T, B, 3 * H), dtype=dtype)  # all steps: one grad_w_hh matmul
     cdef floating[:, ::1] grad_direct = np.empty((B, H), dtype=dtype)
@@ -487,7 +563,7 @@ def gru_sequence_backward(const floating[:, :, ::1] grad_hs, const floating[:, :
                     continue
                 for j in range(B * H):
                     into[j] += direct[j]
-            _gemm(False, False, B, H, 3 * H, 1, &grad_gh[t, 0, 0], 3 * H, &w_hh[0, 0], H, 1, into, H)
+            _step_matmul(panels, B, H, 3 * H, &grad_gh[t, 0, 0], &w_hh[0, 0], 1, into)
         memset(&grad_b_hh[0], 0, 3 * H * sizeof(floating))
         for t in range(T * B):
             for j in range(3 * H):

@@ -212,7 +212,7 @@ def test_gate_math_special_values_and_accuracy(kernels, reference, dtype):
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
-@pytest.mark.parametrize("B,H", [(2, 1), (1, 6), (3, 33)], ids=["H1", "H6-B1", "H33"])
+@pytest.mark.parametrize("B,H", [(2, 1), (1, 6), (3, 33), (11, 40)], ids=["H1", "H6-B1", "H33", "H40-B11"])
 @pytest.mark.parametrize("bptt_chunk", [0, 3], ids=["full", "chunk3"])
 @pytest.mark.parametrize("readonly", [False, True], ids=["writable", "readonly"])
 def test_backend_matches_reference(kernels, reference, rng, cell, dtype, B, H, bptt_chunk, readonly):
@@ -239,6 +239,53 @@ def test_sequence_forward_in_place_over_xproj(kernels, reference, rng, cell, out
     getattr(kernels, name)(*[shared if i == "xproj" else data[i] for i in inputs], *outs.values())
     for out in expected:
         np.testing.assert_allclose(outs[out], expected[out], **TOL[dtype], err_msg=f"{name}: {out}")
+
+
+@pytest.fixture
+def cython_recurrent():
+    return pytest.importorskip("minigrad.kernels.cython_impl._recurrent", reason="Cython kernels not built")
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("B,H", [(1, 6), (3, 33), (8, 32), (11, 40), (17, 70)])
+def test_cython_packed_step_matmul_matches_blas(cython_recurrent, reference, rng, cell, B, H):
+    """The packed per-step matmul (AVX-512) against the BLAS one and the reference: batch rows
+    beyond whole blocks of 8, columns beyond whole panels of 32, several blocks and panels."""
+    if not cython_recurrent.packed_step_matmul_supported():
+        pytest.skip("this CPU has no AVX-512F: the Cython kernels always use BLAS here")
+    dtype = np.float32
+    shapes, data = random_inputs(rng, cell, 6, B, H, dtype)
+    previous = cython_recurrent.set_packed_step_matmul(True)
+    try:
+        results = {}
+        for packed in (True, False):
+            cython_recurrent.set_packed_step_matmul(packed)
+            d = dict(data)
+            d.update(call(cython_recurrent, f"{cell}_sequence_forward", d, shapes, dtype))
+            results[packed] = {**d, **call(cython_recurrent, f"{cell}_sequence_backward", d, shapes, dtype, 2)}
+    finally:
+        cython_recurrent.set_packed_step_matmul(previous)
+    expected = dict(data)
+    expected.update(call(reference, f"{cell}_sequence_forward", expected, shapes, dtype))
+    expected.update(call(reference, f"{cell}_sequence_backward", expected, shapes, dtype, 2))
+    for name in results[True]:
+        np.testing.assert_allclose(results[True][name], results[False][name], rtol=2e-5, atol=2e-6, err_msg=name)
+        np.testing.assert_allclose(results[True][name], expected[name], **TOL[dtype], err_msg=name)
+
+
+def test_cython_packed_step_matmul_switch(cython_recurrent):
+    supported = cython_recurrent.packed_step_matmul_supported()
+    previous = cython_recurrent.set_packed_step_matmul(False)
+    try:
+        assert previous == supported  # on by default where the CPU has it
+        assert cython_recurrent.set_packed_step_matmul(False) is False
+        if supported:
+            assert cython_recurrent.set_packed_step_matmul(True) is False
+        else:
+            with pytest.raises(RuntimeError, match="AVX-512"):
+                cython_recurrent.set_packed_step_matmul(True)
+    finally:
+        cython_recurrent.set_packed_step_matmul(previous)
 
 
 # ----------------------------------------------------------------------------- truncated BPTT
