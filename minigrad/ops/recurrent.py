@@ -196,11 +196,13 @@ def _keep(ctx, record, gates=None, hidden_grads=None, width=None):
     the input's time order when first read; ``width`` keeps the first gate columns only."""
     if record is None:
         return
+    reverse = ctx.reverse  # not ctx itself: ctx holds the record, and a cycle would keep every
+    # saved array of the step alive until the garbage collector ran (~7 MB a step for the LSTM)
 
     def joined(parts, columns=None):
         def join():
             whole = _join(parts, axis=1)
-            whole = whole[::-1] if ctx.reverse else whole
+            whole = whole[::-1] if reverse else whole
             return whole if columns is None else whole[:, :, :columns]
         return join
 
