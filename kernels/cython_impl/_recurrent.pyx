@@ -178,12 +178,17 @@ cdef inline void _gemm(bint trans_a, bint trans_b, int m, int n, int k, floating
 
 
 cdef extern from "packed_gemm.h":
-    size_t mg_packed_size(Py_ssize_t K, Py_ssize_t N)
+    size_t mg_packed_size(Py_ssize_t K, Py_ssize_t N) noexcept nogil
     void mg_pack_rows_f32(Py_ssize_t K, Py_ssize_t N, const float *b, Py_ssize_t rs_b, Py_ssize_t cs_b,
                           float *packed, Py_ssize_t k0, Py_ssize_t K_total) noexcept nogil
     void mg_packed_gemm_f32(Py_ssize_t M, Py_ssize_t N, Py_ssize_t K, const float *a, Py_ssize_t rs_a,
                             Py_ssize_t cs_a, const float *packed, float *c, Py_ssize_t ldc,
                             int accumulate) noexcept nogil
+    void mg_scatter_rows_f32(Py_ssize_t rows, Py_ssize_t M, const float *g, Py_ssize_t ldg, float *a_blocks,
+                             Py_ssize_t k0, Py_ssize_t K_total) noexcept nogil
+    void mg_blocks_gemm2_f32(Py_ssize_t M, Py_ssize_t K, const float *a_blocks, Py_ssize_t N1,
+                             const float *packed1, float *c1, Py_ssize_t N2, const float *packed2,
+                             float *c2) noexcept nogil
     bint mg_packed_gemm_supported()
 
 
@@ -253,6 +258,74 @@ cdef void _grad_w_hh(Py_ssize_t T, Py_ssize_t B, Py_ssize_t G, Py_ssize_t H, con
     _gemm(True, False, G, H, B, 1, grad_pre, G, h0, H, 0, grad_w_hh, H)
     if T > 1:
         _gemm(True, False, G, H, (T - 1) * B, 1, grad_pre + B * G, G, hs, H, 1, grad_w_hh, H)
+
+
+cdef void _grad_w_ih(Py_ssize_t rows, Py_ssize_t G, Py_ssize_t J, const floating *grad_pre,
+                     const floating *x_rows, floating *grad_w_ih) noexcept nogil:
+    """grad_w_ih = grad_pre[rows, G]^T @ x_rows[rows, J] (J = 0: nothing to do)."""
+    if J == 0:
+        return
+    if rows == 0:
+        memset(grad_w_ih, 0, G * J * sizeof(floating))
+    else:
+        _gemm(True, False, G, J, rows, 1, grad_pre, G, x_rows, J, 0, grad_w_ih, J)
+
+
+# The packed weight gradients (float32, AVX-512; see packed_gemm.h): the backward loop copies each
+# step's grad_pre rows into blocks while they are in cache, and one pass over those blocks at the
+# end gives grad_w_hh and grad_w_ih together.  One float32 scratch array holds the blocks and the
+# packed h_{t-1} and x_rows.
+
+cdef object _weight_grad_scratch(const float *panels, Py_ssize_t rows, Py_ssize_t G, Py_ssize_t H, Py_ssize_t J):
+    """The scratch for the packed weight gradients, or None (BLAS) when the step matmul is not packed."""
+    if panels == NULL:
+        return None
+    return np.empty((G + 7) // 8 * 8 * rows + mg_packed_size(rows, H) + mg_packed_size(rows, J), dtype=np.float32)
+
+
+cdef inline float *_scratch_blocks(object scratch):
+    cdef float[::1] view
+    if scratch is None:
+        return NULL
+    view = scratch
+    return &view[0]  # the caller keeps `scratch` alive
+
+
+cdef void _packed_weight_grads(Py_ssize_t T, Py_ssize_t B, Py_ssize_t G, Py_ssize_t H, Py_ssize_t J,
+                               float *scratch, const float *h0, const float *hs, const float *x_rows,
+                               float *grad_w_hh, float *grad_w_ih) noexcept nogil:
+    """grad_w_hh = sum_t grad_pre[t]^T h_{t-1} and grad_w_ih = grad_pre^T x_rows from the blocks of
+    grad_pre that the loop left at the start of scratch."""
+    cdef Py_ssize_t rows = T * B
+    cdef float *h_panels = scratch + (G + 7) // 8 * 8 * rows
+    cdef float *x_panels = h_panels + mg_packed_size(rows, H)
+    mg_pack_rows_f32(B, H, h0, H, 1, h_panels, 0, rows)  # row k of sum_k: h_{t-1} for k = t * B + b
+    if T > 1:
+        mg_pack_rows_f32((T - 1) * B, H, hs, H, 1, h_panels, B, rows)
+    if J > 0:
+        mg_pack_rows_f32(rows, J, x_rows, J, 1, x_panels, 0, rows)
+    mg_blocks_gemm2_f32(G, rows, scratch, H, h_panels, grad_w_hh, J, x_panels, grad_w_ih)
+
+
+cdef inline void _weight_grads(Py_ssize_t T, Py_ssize_t B, Py_ssize_t G, Py_ssize_t H, Py_ssize_t J,
+                               const floating *grad_pre, const floating *h0, const floating *hs,
+                               const floating *x_rows, float *blocks, floating *grad_w_hh,
+                               floating *grad_w_ih) noexcept nogil:
+    """grad_w_hh and grad_w_ih for a sequence whose gates' gradient is grad_pre[T, B, G]: packed
+    when the loop filled blocks, BLAS otherwise."""
+    if floating is float:
+        if blocks != NULL:
+            _packed_weight_grads(T, B, G, H, J, blocks, h0, hs, x_rows, grad_w_hh, grad_w_ih)
+            return
+    _grad_w_hh(T, B, G, H, grad_pre, h0, hs, grad_w_hh)
+    _grad_w_ih(T * B, G, J, grad_pre, x_rows, grad_w_ih)
+
+
+cdef inline const floating *_first(const floating[:, ::1] a) noexcept nogil:
+    """The first element's address, NULL for an array with no elements (no [0, 0] to index)."""
+    if a.shape[0] == 0 or a.shape[1] == 0:
+        return NULL
+    return &a[0, 0]
 
 
 # ----------------------------------------------------------------------------- cell cores
@@ -433,25 +506,31 @@ def rnn_sequence_forward(const floating[:, :, ::1] xproj, const floating[:, ::1]
 
 
 def rnn_sequence_backward(const floating[:, :, ::1] grad_hs, const floating[:, ::1] w_hh,
-                          const floating[:, ::1] h0, const floating[:, :, ::1] hs,
-                          floating[:, :, ::1] grad_xproj, floating[:, ::1] grad_w_hh, floating[:, ::1] grad_h0,
-                          floating[:, :, ::1] grad_h_steps, Py_ssize_t bptt_chunk):
+                          const floating[:, ::1] h0, const floating[:, :, ::1] hs, const floating[:, ::1] x_rows,
+                          floating[:, :, ::1] grad_xproj, floating[:, ::1] grad_w_hh, floating[:, ::1] grad_w_ih,
+                          floating[:, ::1] grad_h0, floating[:, :, ::1] grad_h_steps, Py_ssize_t bptt_chunk):
     """Backpropagation through time; grad_xproj[t] is the gradient of step t's pre-activation."""
-    cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], t
+    cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], J = x_rows.shape[1], t
     packed = _pack_step_weight(w_hh, False)
     cdef const float *panels = _panels(packed)
+    scratch = _weight_grad_scratch(panels, T * B, H, H, J)
+    cdef float *blocks = _scratch_blocks(scratch)
     with nogil:
         memcpy(&grad_h_steps[T - 1, 0, 0], &grad_hs[T - 1, 0, 0], B * H * sizeof(floating))
         for t in range(T - 1, -1, -1):
             # grad_h_steps[t] is complete here: its own output plus what step t + 1 sent back
             _rnn_backward(B * H, &grad_h_steps[t, 0, 0], &hs[t, 0, 0], &grad_xproj[t, 0, 0])
+            if floating is float:
+                if blocks != NULL:
+                    mg_scatter_rows_f32(B, H, &grad_xproj[t, 0, 0], H, blocks, t * B, T * B)
             if t == 0:
                 _step_matmul(panels, B, H, H, &grad_xproj[0, 0, 0], &w_hh[0, 0], 0, &grad_h0[0, 0])
             else:
                 memcpy(&grad_h_steps[t - 1, 0, 0], &grad_hs[t - 1, 0, 0], B * H * sizeof(floating))
                 if not _cut_before(t, bptt_chunk):
                     _step_matmul(panels, B, H, H, &grad_xproj[t, 0, 0], &w_hh[0, 0], 1, &grad_h_steps[t - 1, 0, 0])
-        _grad_w_hh(T, B, H, H, &grad_xproj[0, 0, 0], &h0[0, 0], &hs[0, 0, 0], &grad_w_hh[0, 0])
+        _weight_grads(T, B, H, H, J, &grad_xproj[0, 0, 0], &h0[0, 0], &hs[0, 0, 0], _first(x_rows),
+                      blocks, &grad_w_hh[0, 0], <floating *>_first(grad_w_ih))
 
 
 # ----------------------------------------------------------------------------- sequences: LSTM
@@ -478,13 +557,16 @@ def lstm_sequence_forward(const floating[:, :, ::1] xproj, const floating[:, ::1
 def lstm_sequence_backward(const floating[:, :, ::1] grad_hs, const floating[:, ::1] grad_cT,
                            const floating[:, ::1] w_hh, const floating[:, ::1] h0, const floating[:, ::1] c0,
                            const floating[:, :, ::1] hs, const floating[:, :, ::1] cs,
-                           const floating[:, :, ::1] gates, floating[:, :, ::1] grad_xproj,
-                           floating[:, ::1] grad_w_hh, floating[:, ::1] grad_h0, floating[:, ::1] grad_c0,
+                           const floating[:, :, ::1] gates, const floating[:, ::1] x_rows,
+                           floating[:, :, ::1] grad_xproj, floating[:, ::1] grad_w_hh, floating[:, ::1] grad_w_ih,
+                           floating[:, ::1] grad_h0, floating[:, ::1] grad_c0,
                            floating[:, :, ::1] grad_h_steps, Py_ssize_t bptt_chunk):
     """Backpropagation through time for the LSTM; grad_cT is the gradient of c_n."""
-    cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], t
+    cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], J = x_rows.shape[1], t
     packed = _pack_step_weight(w_hh, False)
     cdef const float *panels = _panels(packed)
+    scratch = _weight_grad_scratch(panels, T * B, 4 * H, H, J)
+    cdef float *blocks = _scratch_blocks(scratch)
     cdef floating[:, ::1] grad_c_a = np.array(grad_cT, dtype=np.float32 if floating is float else np.float64)
     cdef floating[:, ::1] grad_c_b = np.empty_like(grad_c_a)
     cdef floating *grad_c = &grad_c_a[0, 0]       # dLoss/dc_t arriving from step t + 1 (or c_n)
@@ -496,6 +578,9 @@ def lstm_sequence_backward(const floating[:, :, ::1] grad_hs, const floating[:, 
             _lstm_backward(B, H, &grad_h_steps[t, 0, 0], grad_c, &gates[t, 0, 0],
                            &c0[0, 0] if t == 0 else <const floating *>&cs[t - 1, 0, 0], &cs[t, 0, 0],
                            &grad_xproj[t, 0, 0], &grad_c0[0, 0] if t == 0 else grad_c_prev)
+            if floating is float:
+                if blocks != NULL:
+                    mg_scatter_rows_f32(B, 4 * H, &grad_xproj[t, 0, 0], 4 * H, blocks, t * B, T * B)
             if t == 0:
                 _step_matmul(panels, B, H, 4 * H, &grad_xproj[0, 0, 0], &w_hh[0, 0], 0, &grad_h0[0, 0])
             else:
@@ -508,7 +593,8 @@ def lstm_sequence_backward(const floating[:, :, ::1] grad_hs, const floating[:, 
                     swap = grad_c
                     grad_c = grad_c_prev
                     grad_c_prev = swap
-        _grad_w_hh(T, B, 4 * H, H, &grad_xproj[0, 0, 0], &h0[0, 0], &hs[0, 0, 0], &grad_w_hh[0, 0])
+        _weight_grads(T, B, 4 * H, H, J, &grad_xproj[0, 0, 0], &h0[0, 0], &hs[0, 0, 0], _first(x_rows),
+                      blocks, &grad_w_hh[0, 0], <floating *>_first(grad_w_ih))
 
 
 # ----------------------------------------------------------------------------- sequences: GRU
@@ -534,8 +620,9 @@ def gru_sequence_forward(const floating[:, :, ::1] xproj, const floating[:, ::1]
 
 def gru_sequence_backward(const floating[:, :, ::1] grad_hs, const floating[:, ::1] w_hh,
                           const floating[::1] b_hh, const floating[:, ::1] h0, const floating[:, :, ::1] hs,
-                          const floating[:, :, ::1] workspace, floating[:, :, ::1] grad_xproj,
-                          floating[:, ::1] grad_w_hh, floating[::1] grad_b_hh, floating[:, ::1] grad_h0,
+                          const floating[:, :, ::1] workspace, const floating[:, ::1] x_rows,
+                          floating[:, :, ::1] grad_xproj, floating[:, ::1] grad_w_hh, floating[:, ::1] grad_w_ih,
+                          floating[::1] grad_b_hh, floating[:, ::1] grad_h0,
                           floating[:, :, ::1] grad_h_steps, Py_ssize_t bptt_chunk):
     """Backpropagation through time for the GRU (b_hh is not needed: workspace holds gh_n)."""
     cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], t, j
@@ -569,3 +656,5 @@ def gru_sequence_backward(const floating[:, :, ::1] grad_hs, const floating[:, :
             for j in range(3 * H):
                 grad_b_hh[j] += all_grad_gh[t * 3 * H + j]
         _grad_w_hh(T, B, 3 * H, H, &grad_gh[0, 0, 0], &h0[0, 0], &hs[0, 0, 0], &grad_w_hh[0, 0])
+        _grad_w_ih(T * B, 3 * H, x_rows.shape[1], &grad_xproj[0, 0, 0], _first(x_rows),
+                   <floating *>_first(grad_w_ih))

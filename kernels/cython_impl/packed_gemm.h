@@ -118,6 +118,62 @@ mg_packed_gemm_f32(ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const float *a, ptrdif
     }
 }
 
+/* Weight gradients, sum over a sequence's K = T * B rows k of g[k]^T x[k]: C[M, N] = A^T @ B with
+ * A = g stored [K, M].  Read in place, A^T would step M floats a k, and with M a multiple of 512
+ * floats every such read lands in the same few L1 sets, evicting the last.  So the backward loop
+ * copies each step's g rows, while they are still in cache, into blocks of 8 columns laid out
+ * [block][k][8] (mg_scatter_rows_f32), and the product reads those blocks straight through. */
+
+/* Rows [k0, k0 + rows) of the blocks of a K_total-row A from g[rows, M] (row length ldg); the last
+ * block is zero-padded when M is not a multiple of 8.  a_blocks holds ceil(M / 8) * 8 * K_total floats. */
+__attribute__((target("avx512f"))) static void
+mg_scatter_rows_f32(ptrdiff_t rows, ptrdiff_t M, const float *g, ptrdiff_t ldg, float *a_blocks,
+                    ptrdiff_t k0, ptrdiff_t K_total) {
+    ptrdiff_t full = M / MG_MR;
+    for (ptrdiff_t block = 0; block < full; block++) {
+        float *dst = a_blocks + (block * K_total + k0) * MG_MR;
+        for (ptrdiff_t r = 0; r < rows; r++)
+            _mm256_storeu_ps(dst + r * MG_MR, _mm256_loadu_ps(g + r * ldg + block * MG_MR));
+    }
+    if (full * MG_MR < M) {
+        float *dst = a_blocks + (full * K_total + k0) * MG_MR;
+        for (ptrdiff_t r = 0; r < rows; r++)
+            for (ptrdiff_t i = 0; i < MG_MR; i++)
+                dst[r * MG_MR + i] = full * MG_MR + i < M ? g[r * ldg + full * MG_MR + i] : 0.f;
+    }
+}
+
+/* C1[M, N1] = A^T @ B1 and C2[M, N2] = A^T @ B2 (row lengths N1, N2; N2 may be 0) for the blocked
+ * A of mg_scatter_rows_f32 and B1, B2 packed with K rows.  Block by block, so each block of A
+ * (K x 8 floats) is read from memory once and serves every panel of both products from cache. */
+__attribute__((target("avx512f"))) static void
+mg_blocks_gemm2_f32(ptrdiff_t M, ptrdiff_t K, const float *a_blocks, ptrdiff_t N1, const float *packed1,
+                    float *c1, ptrdiff_t N2, const float *packed2, float *c2) {
+    for (ptrdiff_t i0 = 0; i0 < M; i0 += MG_MR) {
+        const float *a_block = a_blocks + i0 * K;
+        int mr = M - i0 < MG_MR ? (int)(M - i0) : MG_MR;
+        for (int which = 0; which < 2; which++) {
+            ptrdiff_t N = which ? N2 : N1, ldc = N;
+            const float *packed = which ? packed2 : packed1;
+            float *c = which ? c2 : c1;
+            for (ptrdiff_t j0 = 0; j0 < N; j0 += MG_NR) {
+                ptrdiff_t nr = N - j0 < MG_NR ? N - j0 : MG_NR;
+                __mmask16 mask_lo = nr >= 16 ? 0xFFFF : (__mmask16)((1u << nr) - 1);
+                __mmask16 mask_hi = nr >= 32 ? 0xFFFF : nr <= 16 ? 0 : (__mmask16)((1u << (nr - 16)) - 1);
+                const float *panel = packed + j0 * K;
+                float *c_block = c + i0 * ldc + j0;
+                switch (mr) {
+#define MG_ROWS(r) \
+                    case r: mg_microkernel_f32(r, K, a_block, 1, MG_MR, panel, c_block, ldc, 0, mask_lo, mask_hi); break;
+                    MG_ROWS(1) MG_ROWS(2) MG_ROWS(3) MG_ROWS(4) MG_ROWS(5) MG_ROWS(6) MG_ROWS(7) MG_ROWS(8)
+#undef MG_ROWS
+                    default: break;
+                }
+            }
+        }
+    }
+}
+
 #else  /* no AVX-512 build: never called, the caller uses BLAS */
 
 static inline int mg_packed_gemm_supported(void) { return 0; }
@@ -126,6 +182,16 @@ static void mg_packed_gemm_f32(ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const floa
                                ptrdiff_t cs_a, const float *packed, float *c, ptrdiff_t ldc, int accumulate) {
     (void)M; (void)N; (void)K; (void)a; (void)rs_a; (void)cs_a; (void)packed; (void)c; (void)ldc;
     (void)accumulate;
+}
+
+static void mg_scatter_rows_f32(ptrdiff_t rows, ptrdiff_t M, const float *g, ptrdiff_t ldg, float *a_blocks,
+                                ptrdiff_t k0, ptrdiff_t K_total) {
+    (void)rows; (void)M; (void)g; (void)ldg; (void)a_blocks; (void)k0; (void)K_total;
+}
+
+static void mg_blocks_gemm2_f32(ptrdiff_t M, ptrdiff_t K, const float *a_blocks, ptrdiff_t N1,
+                                const float *packed1, float *c1, ptrdiff_t N2, const float *packed2, float *c2) {
+    (void)M; (void)K; (void)a_blocks; (void)N1; (void)packed1; (void)c1; (void)N2; (void)packed2; (void)c2;
 }
 
 #endif

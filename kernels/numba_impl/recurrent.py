@@ -102,6 +102,14 @@ def _grad_w_hh(grad_pre, h0, hs, grad_w_hh):
         grad_w_hh += np.dot(grad_pre[1:].reshape((T - 1) * B, G).T, hs[:-1].reshape((T - 1) * B, H))
 
 
+@serial_kernel
+def _grad_w_ih(grad_xproj, x_rows, grad_w_ih):
+    """grad_w_ih = sum over the T·B rows of grad_xproj^T x_rows (nothing to do for 0 columns)."""
+    T, B, G = grad_xproj.shape
+    if x_rows.shape[1] > 0:
+        np.dot(grad_xproj.reshape(T * B, G).T, x_rows, grad_w_ih)
+
+
 # ----------------------------------------------------------------------------- cells: tanh RNN
 # Row by row, one gate at a time, each through 0-based row slices: a loop with one sigmoid or
 # tanh and indices Numba knows are >= 0 vectorises (8 floats wide here); a loop doing all five
@@ -240,7 +248,8 @@ def rnn_sequence_forward(xproj, w_hh, h0, hs):
 
 
 @serial_kernel
-def rnn_sequence_backward(grad_hs, w_hh, h0, hs, grad_xproj, grad_w_hh, grad_h0, grad_h_steps, bptt_chunk):
+def rnn_sequence_backward(grad_hs, w_hh, h0, hs, x_rows, grad_xproj, grad_w_hh, grad_w_ih, grad_h0, grad_h_steps,
+                          bptt_chunk):
     """Backpropagation through time; grad_xproj[t] is the gradient of step t's pre-activation."""
     grad_h_next = np.zeros(h0.shape, dtype=grad_h0.dtype)  # dLoss/dh_t arriving from step t + 1
     for t in range(grad_hs.shape[0] - 1, -1, -1):
@@ -252,6 +261,7 @@ def rnn_sequence_backward(grad_hs, w_hh, h0, hs, grad_xproj, grad_w_hh, grad_h0,
             np.dot(grad_xproj[t], w_hh, grad_h_next)
     grad_h0[:] = grad_h_next
     _grad_w_hh(grad_xproj, h0, hs, grad_w_hh)
+    _grad_w_ih(grad_xproj, x_rows, grad_w_ih)
 
 
 # ----------------------------------------------------------------------------- sequences: LSTM
@@ -268,8 +278,8 @@ def lstm_sequence_forward(xproj, w_hh, h0, c0, hs, cs, gates):
 
 
 @serial_kernel
-def lstm_sequence_backward(grad_hs, grad_cT, w_hh, h0, c0, hs, cs, gates,
-                           grad_xproj, grad_w_hh, grad_h0, grad_c0, grad_h_steps, bptt_chunk):
+def lstm_sequence_backward(grad_hs, grad_cT, w_hh, h0, c0, hs, cs, gates, x_rows,
+                           grad_xproj, grad_w_hh, grad_w_ih, grad_h0, grad_c0, grad_h_steps, bptt_chunk):
     """Backpropagation through time for the LSTM; grad_cT is the gradient of c_n."""
     grad_h_next = np.zeros(h0.shape, dtype=grad_h0.dtype)
     grad_c = grad_cT.copy()  # dLoss/dc_t arriving from step t + 1 (or c_n)
@@ -287,6 +297,7 @@ def lstm_sequence_backward(grad_hs, grad_cT, w_hh, h0, c0, hs, cs, gates,
     grad_h0[:] = grad_h_next
     grad_c0[:] = grad_c
     _grad_w_hh(grad_xproj, h0, hs, grad_w_hh)
+    _grad_w_ih(grad_xproj, x_rows, grad_w_ih)
 
 
 # ----------------------------------------------------------------------------- sequences: GRU
@@ -304,8 +315,8 @@ def gru_sequence_forward(xproj, w_hh, b_hh, h0, hs, workspace):
 
 
 @serial_kernel
-def gru_sequence_backward(grad_hs, w_hh, b_hh, h0, hs, workspace,
-                          grad_xproj, grad_w_hh, grad_b_hh, grad_h0, grad_h_steps, bptt_chunk):
+def gru_sequence_backward(grad_hs, w_hh, b_hh, h0, hs, workspace, x_rows,
+                          grad_xproj, grad_w_hh, grad_w_ih, grad_b_hh, grad_h0, grad_h_steps, bptt_chunk):
     """Backpropagation through time for the GRU (b_hh is not needed: workspace holds gh_n)."""
     T, B, G = grad_xproj.shape
     grad_gh = np.empty((T, B, G), dtype=grad_xproj.dtype)  # all steps: grad_w_hh is one matmul
@@ -323,3 +334,4 @@ def gru_sequence_backward(grad_hs, w_hh, b_hh, h0, hs, workspace,
     grad_h0[:] = grad_h_next
     grad_b_hh[:] = grad_gh.reshape(T * B, G).sum(axis=0)
     _grad_w_hh(grad_gh, h0, hs, grad_w_hh)
+    _grad_w_ih(grad_xproj, x_rows, grad_w_ih)

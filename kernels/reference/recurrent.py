@@ -28,6 +28,13 @@ def _grad_w_hh(grad_pre: np.ndarray, h0: np.ndarray, hs: np.ndarray, grad_w_hh: 
         grad_w_hh += grad_pre[1:].reshape((T - 1) * B, G).T @ hs[:-1].reshape((T - 1) * B, H)
 
 
+def _grad_w_ih(grad_xproj: np.ndarray, x_rows: np.ndarray, grad_w_ih: np.ndarray) -> None:
+    """grad_w_ih = sum over the T·B rows of grad_xproj^T x_rows (nothing to do for 0 columns)."""
+    T, B, G = grad_xproj.shape
+    if x_rows.shape[1] > 0:
+        np.matmul(grad_xproj.reshape(T * B, G).T, x_rows, out=grad_w_ih)
+
+
 # ----------------------------------------------------------------------------- cells: tanh RNN
 
 def rnn_cell_forward(pre, h_out):
@@ -108,7 +115,8 @@ def rnn_sequence_forward(xproj, w_hh, h0, hs):
         h_prev = hs[t]
 
 
-def rnn_sequence_backward(grad_hs, w_hh, h0, hs, grad_xproj, grad_w_hh, grad_h0, grad_h_steps, bptt_chunk):
+def rnn_sequence_backward(grad_hs, w_hh, h0, hs, x_rows, grad_xproj, grad_w_hh, grad_w_ih, grad_h0, grad_h_steps,
+                          bptt_chunk):
     """Backpropagation through time; grad_xproj[t] is the gradient of step t's pre-activation."""
     grad_h_next = np.zeros_like(h0)  # dLoss/dh_t arriving from step t + 1
     for t in reversed(range(grad_hs.shape[0])):
@@ -120,6 +128,7 @@ def rnn_sequence_backward(grad_hs, w_hh, h0, hs, grad_xproj, grad_w_hh, grad_h0,
             np.matmul(grad_xproj[t], w_hh, out=grad_h_next)
     grad_h0[...] = grad_h_next
     _grad_w_hh(grad_xproj, h0, hs, grad_w_hh)
+    _grad_w_ih(grad_xproj, x_rows, grad_w_ih)
 
 
 # ----------------------------------------------------------------------------- sequences: LSTM
@@ -136,8 +145,8 @@ def lstm_sequence_forward(xproj, w_hh, h0, c0, hs, cs, gates):
         h_prev, c_prev = hs[t], cs[t]
 
 
-def lstm_sequence_backward(grad_hs, grad_cT, w_hh, h0, c0, hs, cs, gates,
-                           grad_xproj, grad_w_hh, grad_h0, grad_c0, grad_h_steps, bptt_chunk):
+def lstm_sequence_backward(grad_hs, grad_cT, w_hh, h0, c0, hs, cs, gates, x_rows,
+                           grad_xproj, grad_w_hh, grad_w_ih, grad_h0, grad_c0, grad_h_steps, bptt_chunk):
     """Backpropagation through time for the LSTM; grad_cT is the gradient of c_n."""
     grad_h_next = np.zeros_like(h0)
     grad_c = grad_cT.copy()         # dLoss/dc_t arriving from step t + 1 (or c_n)
@@ -155,6 +164,7 @@ def lstm_sequence_backward(grad_hs, grad_cT, w_hh, h0, c0, hs, cs, gates,
     grad_h0[...] = grad_h_next
     grad_c0[...] = grad_c
     _grad_w_hh(grad_xproj, h0, hs, grad_w_hh)
+    _grad_w_ih(grad_xproj, x_rows, grad_w_ih)
 
 
 # ----------------------------------------------------------------------------- sequences: GRU
@@ -171,8 +181,8 @@ def gru_sequence_forward(xproj, w_hh, b_hh, h0, hs, workspace):
         h_prev = hs[t]
 
 
-def gru_sequence_backward(grad_hs, w_hh, b_hh, h0, hs, workspace,
-                          grad_xproj, grad_w_hh, grad_b_hh, grad_h0, grad_h_steps, bptt_chunk):
+def gru_sequence_backward(grad_hs, w_hh, b_hh, h0, hs, workspace, x_rows,
+                          grad_xproj, grad_w_hh, grad_w_ih, grad_b_hh, grad_h0, grad_h_steps, bptt_chunk):
     """Backpropagation through time for the GRU (b_hh is not needed: workspace holds gh_n)."""
     grad_gh = np.empty_like(grad_xproj)  # all steps, so grad_w_hh is one matmul at the end
     grad_h_next = np.zeros_like(h0)
@@ -189,3 +199,4 @@ def gru_sequence_backward(grad_hs, w_hh, b_hh, h0, hs, workspace,
     grad_h0[...] = grad_h_next
     grad_gh.sum(axis=(0, 1), out=grad_b_hh)
     _grad_w_hh(grad_gh, h0, hs, grad_w_hh)
+    _grad_w_ih(grad_xproj, x_rows, grad_w_ih)

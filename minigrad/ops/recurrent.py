@@ -144,7 +144,8 @@ def _project(x, w_ih, bias) -> tuple:
     With a bias, x_rows is x with a column of ones and the bias rides in the weight as one more
     column, so one matmul does it all: adding the bias afterwards is a pass over the whole
     [T, B, G] result, costlier than the matmul's one extra column.  Backward gets the bias
-    gradient the same way, from the weight-gradient matmul (``_input_side_grads``).
+    gradient the same way: the backward kernel's grad_w_ih = grad_xproj^T x_rows has it as its
+    last column (``_input_side_grads``).
     """
     T, B, I = x.shape
     x_rows = x.reshape(T * B, I)
@@ -167,28 +168,35 @@ def _grad_steps(grad_hs, grad_hn, dtype, reverse: bool):
     return g
 
 
-def _input_side_grads(ctx, grad_xproj, x_rows, w_ih, x_index: int, w_ih_index: int,
+def _input_side_grads(ctx, grad_xprojs: list, grad_w_rows: list, w_ih, x_index: int, w_ih_index: int,
                       bias_indices: tuple) -> tuple:
-    """Gradients of x, w_ih and the projection's bias from the gradient of the projection: two
-    matmuls over all T·B rows at once (grad_x comes back in the input's time order).  The bias
-    gradient is the weight gradient's column of the ones in x_rows (see ``_project``)."""
-    T, B, G = grad_xproj.shape
+    """Gradients of x, w_ih and the projection's bias, from the parts' gradients of the projection
+    (grad_xprojs) and what the kernels made of them: grad_w_rows = grad_xproj^T x_rows, whose
+    last column is the bias gradient when x_rows carries the ones column (see ``_project``).
+    grad_x is one matmul over all T·B rows (in the input's time order), parts joined."""
     I = w_ih.shape[1]
-    g2 = grad_xproj.reshape(T * B, G)
     needs = ctx.needs_input_grad
     grad_x = grad_w_ih = grad_bias = None
     if needs[x_index]:
-        grad_x = np.matmul(g2, w_ih).reshape(T, B, I)
+        grad_x = _join([np.matmul(g.reshape(-1, g.shape[2]), w_ih).reshape(*g.shape[:2], I) for g in grad_xprojs],
+                       axis=1)
         if ctx.reverse:
             grad_x = grad_x[::-1]
-    needs_bias = any(needs[k] for k in bias_indices)
-    if needs[w_ih_index] or (needs_bias and x_rows.shape[1] > I):
-        grad_w = np.matmul(x_rows.T, g2).T  # [G, I+1]; this orientation runs ~25 % faster in OpenBLAS
-        grad_w_ih = np.ascontiguousarray(grad_w[:, :I]) if needs[w_ih_index] else None
-        grad_bias = grad_w[:, I].copy() if needs_bias and grad_w.shape[1] > I else None
-    if needs_bias and grad_bias is None:
-        grad_bias = g2.sum(axis=0)
+    grad_w = sum(grad_w_rows[1:], grad_w_rows[0])
+    if needs[w_ih_index]:
+        grad_w_ih = np.ascontiguousarray(grad_w[:, :I])
+    if any(needs[k] for k in bias_indices):  # then x_rows has the ones column
+        grad_bias = grad_w[:, I].copy()
     return grad_x, grad_w_ih, grad_bias
+
+
+def _rows_for_weight_grads(ctx, x_rows, w_ih_index: int, bias_indices: tuple):
+    """The x_rows a backward kernel multiplies into grad_w_ih: all of them when the weight or the
+    bias wants a gradient (a bias always rides as x_rows' last column, see ``_project``), none
+    (0 columns: the kernel skips the product) for a frozen projection."""
+    needs = ctx.needs_input_grad
+    wanted = needs[w_ih_index] or any(needs[k] for k in bias_indices)
+    return x_rows if wanted else x_rows[:, :0]
 
 
 def _keep(ctx, record, gates=None, hidden_grads=None, width=None):
@@ -246,16 +254,6 @@ def _run_parts(kernel, calls: list) -> None:
     run_tasks([(kernel, args) for args in calls])
 
 
-def _input_side_parts(ctx, grad_xprojs: list, x_rows: list, w_ih, indices: tuple) -> tuple:
-    """``_input_side_grads`` over every part: grad_x joined along the batch, the weight and bias
-    gradients added up."""
-    grads = [_input_side_grads(ctx, g, rows, w_ih, *indices) for g, rows in zip(grad_xprojs, x_rows)]
-    grad_x = None if grads[0][0] is None else _join([g[0] for g in grads], axis=1)
-    grad_w_ih = None if grads[0][1] is None else sum(g[1] for g in grads)
-    grad_bias = None if grads[0][2] is None else sum(g[2] for g in grads)
-    return grad_x, grad_w_ih, grad_bias
-
-
 # ----------------------------------------------------------------------------- sequences
 
 class RNNSequence(Function):
@@ -285,14 +283,17 @@ class RNNSequence(Function):
     def backward(ctx, grad_hs, grad_hn):
         x_rows, h0_parts, w_ih, w_hh, hs_parts = ctx.saved_tensors
         grad_hs = _grad_steps(grad_hs, grad_hn, w_hh.dtype, ctx.reverse)
+        indices = (0, 2, (4, 5))  # x, w_ih, the biases: b_ih and b_hh enter the same sum, same gradient
+        rows = [_rows_for_weight_grads(ctx, r, *indices[1:]) for r in x_rows]
         grads = [SimpleNamespace(xproj=np.empty_like(hs), w_hh=np.empty_like(w_hh), h0=np.empty_like(h0),
-                                 h_steps=np.empty_like(hs)) for h0, hs in zip(h0_parts, hs_parts)]
+                                 w_rows=np.empty((w_hh.shape[0], r.shape[1]), w_hh.dtype), h_steps=np.empty_like(hs))
+                 for h0, hs, r in zip(h0_parts, hs_parts, rows)]
         _run_parts(ctx.backend.rnn_sequence_backward,
-                   [(_part(grad_hs, part, 1), w_hh, h0, hs, d.xproj, d.w_hh, d.h0, d.h_steps, ctx.bptt_chunk)
-                    for part, h0, hs, d in zip(ctx.parts, h0_parts, hs_parts, grads)])
+                   [(_part(grad_hs, part, 1), w_hh, h0, hs, r, d.xproj, d.w_hh, d.w_rows, d.h0, d.h_steps,
+                     ctx.bptt_chunk) for part, h0, hs, r, d in zip(ctx.parts, h0_parts, hs_parts, rows, grads)])
         _keep(ctx, ctx.record, hidden_grads=[d.h_steps for d in grads])
-        # b_ih and b_hh enter the same sum, so they get the same gradient
-        grad_x, grad_w_ih, grad_b = _input_side_parts(ctx, [d.xproj for d in grads], x_rows, w_ih, (0, 2, (4, 5)))
+        grad_x, grad_w_ih, grad_b = _input_side_grads(ctx, [d.xproj for d in grads], [d.w_rows for d in grads],
+                                                      w_ih, *indices)
         needs = ctx.needs_input_grad
         grad_w_hh = sum(d.w_hh for d in grads) if needs[3] else None
         grad_h0 = _join([d.h0 for d in grads], axis=0) if needs[1] else None
@@ -332,15 +333,19 @@ class LSTMSequence(Function):
         x_rows, states, w_ih, w_hh, hs, cs, gates = ctx.saved_tensors
         grad_hs = _grad_steps(grad_hs, grad_hn, w_hh.dtype, ctx.reverse)
         grad_cT = np.ascontiguousarray(grad_cn, dtype=w_hh.dtype)
-        grads = [SimpleNamespace(xproj=np.empty_like(g), w_hh=np.empty_like(w_hh), h0=np.empty_like(h0),
+        indices = (0, 3, (5, 6))  # x, w_ih, the biases
+        rows = [_rows_for_weight_grads(ctx, r, *indices[1:]) for r in x_rows]
+        grads = [SimpleNamespace(xproj=np.empty_like(g), w_hh=np.empty_like(w_hh),
+                                 w_rows=np.empty((w_hh.shape[0], r.shape[1]), w_hh.dtype), h0=np.empty_like(h0),
                                  c0=np.empty_like(c0), h_steps=np.empty_like(h))
-                 for (h0, c0), h, g in zip(states, hs, gates)]
+                 for (h0, c0), h, g, r in zip(states, hs, gates, rows)]
         _run_parts(ctx.backend.lstm_sequence_backward,
-                   [(_part(grad_hs, part, 1), _part(grad_cT, part, 0), w_hh, h0, c0, h, c, g,
-                     d.xproj, d.w_hh, d.h0, d.c0, d.h_steps, ctx.bptt_chunk)
-                    for part, (h0, c0), h, c, g, d in zip(ctx.parts, states, hs, cs, gates, grads)])
+                   [(_part(grad_hs, part, 1), _part(grad_cT, part, 0), w_hh, h0, c0, h, c, g, r,
+                     d.xproj, d.w_hh, d.w_rows, d.h0, d.c0, d.h_steps, ctx.bptt_chunk)
+                    for part, (h0, c0), h, c, g, r, d in zip(ctx.parts, states, hs, cs, gates, rows, grads)])
         _keep(ctx, ctx.record, hidden_grads=[d.h_steps for d in grads])
-        grad_x, grad_w_ih, grad_b = _input_side_parts(ctx, [d.xproj for d in grads], x_rows, w_ih, (0, 3, (5, 6)))
+        grad_x, grad_w_ih, grad_b = _input_side_grads(ctx, [d.xproj for d in grads], [d.w_rows for d in grads],
+                                                      w_ih, *indices)
         needs = ctx.needs_input_grad  # b_ih and b_hh alike: both enter the same sum
         return (grad_x, _join([d.h0 for d in grads], axis=0) if needs[1] else None,
                 _join([d.c0 for d in grads], axis=0) if needs[2] else None, grad_w_ih,
@@ -377,14 +382,19 @@ class GRUSequence(Function):
     def backward(ctx, grad_hs, grad_hn):
         x_rows, h0_parts, w_ih, w_hh, b_hh, hs, workspaces = ctx.saved_tensors
         grad_hs = _grad_steps(grad_hs, grad_hn, w_hh.dtype, ctx.reverse)
+        indices = (0, 2, (4,))  # x, w_ih, b_ih
+        rows = [_rows_for_weight_grads(ctx, r, *indices[1:]) for r in x_rows]
         grads = [SimpleNamespace(xproj=np.empty((*h.shape[:2], w_hh.shape[0]), w_hh.dtype),
-                                 w_hh=np.empty_like(w_hh), b_hh=np.empty_like(b_hh), h0=np.empty_like(h0),
-                                 h_steps=np.empty_like(h)) for h0, h in zip(h0_parts, hs)]
+                                 w_hh=np.empty_like(w_hh), w_rows=np.empty((w_hh.shape[0], r.shape[1]), w_hh.dtype),
+                                 b_hh=np.empty_like(b_hh), h0=np.empty_like(h0), h_steps=np.empty_like(h))
+                 for h0, h, r in zip(h0_parts, hs, rows)]
         _run_parts(ctx.backend.gru_sequence_backward,
-                   [(_part(grad_hs, part, 1), w_hh, b_hh, h0, h, ws, d.xproj, d.w_hh, d.b_hh, d.h0, d.h_steps,
-                     ctx.bptt_chunk) for part, h0, h, ws, d in zip(ctx.parts, h0_parts, hs, workspaces, grads)])
+                   [(_part(grad_hs, part, 1), w_hh, b_hh, h0, h, ws, r, d.xproj, d.w_hh, d.w_rows, d.b_hh, d.h0,
+                     d.h_steps, ctx.bptt_chunk)
+                    for part, h0, h, ws, r, d in zip(ctx.parts, h0_parts, hs, workspaces, rows, grads)])
         _keep(ctx, ctx.record, hidden_grads=[d.h_steps for d in grads])
-        grad_x, grad_w_ih, grad_b_ih = _input_side_parts(ctx, [d.xproj for d in grads], x_rows, w_ih, (0, 2, (4,)))
+        grad_x, grad_w_ih, grad_b_ih = _input_side_grads(ctx, [d.xproj for d in grads], [d.w_rows for d in grads],
+                                                         w_ih, *indices)
         needs = ctx.needs_input_grad
         return (grad_x, _join([d.h0 for d in grads], axis=0) if needs[1] else None, grad_w_ih,
                 sum(d.w_hh for d in grads) if needs[3] else None, grad_b_ih,

@@ -17,16 +17,17 @@ SIGNATURES = {
     "gru_cell_forward": (["gi", "pre", "h_prev"], ["h", "ws"]),
     "gru_cell_backward": (["grad_h", "ws", "h_prev"], ["grad_gi", "grad_pre", "grad_h_prev"]),
     "rnn_sequence_forward": (["xproj", "w_hh", "h0"], ["hs"]),
-    "rnn_sequence_backward": (["grad_hs", "w_hh", "h0", "hs"],
-                              ["grad_xproj", "grad_w_hh", "grad_h0", "grad_h_steps"]),
+    "rnn_sequence_backward": (["grad_hs", "w_hh", "h0", "hs", "x_rows"],
+                              ["grad_xproj", "grad_w_hh", "grad_w_ih", "grad_h0", "grad_h_steps"]),
     "lstm_sequence_forward": (["xproj", "w_hh", "h0", "c0"], ["hs", "cs", "wss"]),
-    "lstm_sequence_backward": (["grad_hs", "grad_cT", "w_hh", "h0", "c0", "hs", "cs", "wss"],
-                               ["grad_xproj", "grad_w_hh", "grad_h0", "grad_c0", "grad_h_steps"]),
+    "lstm_sequence_backward": (["grad_hs", "grad_cT", "w_hh", "h0", "c0", "hs", "cs", "wss", "x_rows"],
+                               ["grad_xproj", "grad_w_hh", "grad_w_ih", "grad_h0", "grad_c0", "grad_h_steps"]),
     "gru_sequence_forward": (["xproj", "w_hh", "b_hh", "h0"], ["hs", "wss"]),
-    "gru_sequence_backward": (["grad_hs", "w_hh", "b_hh", "h0", "hs", "wss"],
-                              ["grad_xproj", "grad_w_hh", "grad_b_hh", "grad_h0", "grad_h_steps"]),
+    "gru_sequence_backward": (["grad_hs", "w_hh", "b_hh", "h0", "hs", "wss", "x_rows"],
+                              ["grad_xproj", "grad_w_hh", "grad_w_ih", "grad_b_hh", "grad_h0", "grad_h_steps"]),
 }
-# Every array name's shape: T steps, B batch, H hidden, G = gates * H, W = workspace width 4H.
+# Every array name's shape: T steps, B batch, H hidden, G = gates * H, W = workspace width 4H,
+# R = T * B rows and J columns of the projection's input (x_rows: the input, plus a ones column).
 SHAPES = {
     "pre": "BG", "gi": "BG", "grad_pre": "BG", "grad_gi": "BG", "ws": "BW",
     "h": "BH", "c": "BH", "h_prev": "BH", "c_prev": "BH", "h0": "BH", "c0": "BH",
@@ -35,6 +36,7 @@ SHAPES = {
     "xproj": "TBG", "grad_xproj": "TBG", "wss": "TBW",
     "hs": "TBH", "cs": "TBH", "grad_hs": "TBH", "grad_h_steps": "TBH",
     "w_hh": "GH", "grad_w_hh": "GH", "b_hh": "G", "grad_b_hh": "G",
+    "x_rows": "RJ", "grad_w_ih": "GJ",
 }
 
 
@@ -43,9 +45,9 @@ def kernel_names(cell):
     return [f"{cell}_{kind}_{pass_}" for kind in ("cell", "sequence") for pass_ in ("forward", "backward")]
 
 
-def random_inputs(rng, cell, T, B, H, dtype):
+def random_inputs(rng, cell, T, B, H, dtype, J=5):
     """Every array name's shape, and random values for the names no forward kernel produces."""
-    dims = dict(T=T, B=B, H=H, G=N_GATES[cell] * H, W=4 * H)
+    dims = dict(T=T, B=B, H=H, G=N_GATES[cell] * H, W=4 * H, R=T * B, J=J)
     shapes = {name: tuple(dims[d] for d in code) for name, code in SHAPES.items()}
     produced = {out for name in kernel_names(cell) for out in SIGNATURES[name][1]}
     data = {name: (rng.standard_normal(shape) * (1.5 if "pre" in name or name in ("gi", "xproj") else 1.0))
@@ -105,8 +107,9 @@ def test_reference_sequence_matches_torch(reference, rng, cell, dtype, T, B):
     xproj = x @ w_ih.T + b_ih + (0 if cell == "gru" else b_hh)
     grad_hs = grad_out.copy()
     grad_hs[-1] += grad_hn
-    shapes, _ = random_inputs(rng, cell, T, B, H, dtype)
-    data = dict(xproj=xproj, w_hh=w_hh, b_hh=b_hh, h0=h0, c0=c0, grad_hs=grad_hs, grad_cT=grad_cn)
+    shapes, _ = random_inputs(rng, cell, T, B, H, dtype, J=I + 1)
+    x_rows = np.concatenate([x.reshape(T * B, I), np.ones((T * B, 1), dtype)], axis=1)  # the bias's column
+    data = dict(xproj=xproj, w_hh=w_hh, b_hh=b_hh, h0=h0, c0=c0, grad_hs=grad_hs, grad_cT=grad_cn, x_rows=x_rows)
     data.update(call(reference, f"{cell}_sequence_forward", data, shapes, dtype))
     grads = call(reference, f"{cell}_sequence_backward", data, shapes, dtype)
 
@@ -115,7 +118,8 @@ def test_reference_sequence_matches_torch(reference, rng, cell, dtype, T, B):
     expected = {
         "hs": (data["hs"], out), "h_n": (data["hs"][-1], hn[0]),
         "grad_x": (grads["grad_xproj"] @ w_ih, x_t.grad),
-        "grad_w_ih": (np.einsum("tbg,tbi->gi", grads["grad_xproj"], x), module.weight_ih_l0.grad),
+        "grad_w_ih": (grads["grad_w_ih"][:, :I], module.weight_ih_l0.grad),
+        "grad_w_ih's bias column": (grads["grad_w_ih"][:, I], module.bias_ih_l0.grad),
         "grad_w_hh": (grads["grad_w_hh"], module.weight_hh_l0.grad),
         "grad_b_ih": (grad_b, module.bias_ih_l0.grad),
         "grad_b_hh": (grads["grad_b_hh"] if cell == "gru" else grad_b, module.bias_hh_l0.grad),
@@ -239,6 +243,19 @@ def test_sequence_forward_in_place_over_xproj(kernels, reference, rng, cell, out
     getattr(kernels, name)(*[shared if i == "xproj" else data[i] for i in inputs], *outs.values())
     for out in expected:
         np.testing.assert_allclose(outs[out], expected[out], **TOL[dtype], err_msg=f"{name}: {out}")
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+def test_sequence_backward_with_no_input_weight_gradient(kernels, reference, rng, cell, dtype):
+    """x_rows with 0 columns (a frozen projection): grad_w_ih is [G, 0], the rest as ever."""
+    shapes, data = random_inputs(rng, cell, 4, 9, 10, dtype, J=0)
+    data.update(call(reference, f"{cell}_sequence_forward", data, shapes, dtype))
+    expected = call(reference, f"{cell}_sequence_backward", data, shapes, dtype)
+    got = call(kernels, f"{cell}_sequence_backward", data, shapes, dtype)
+    assert got["grad_w_ih"].shape == (N_GATES[cell] * 10, 0)
+    for out in expected:
+        np.testing.assert_allclose(got[out], expected[out], **TOL[dtype], err_msg=out)
 
 
 @pytest.fixture
