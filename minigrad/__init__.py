@@ -6,6 +6,9 @@ import os as _os
 # workers warm within a training step and lets them sleep between steps.  OpenBLAS reads this
 # when it loads, so it takes effect only if minigrad is imported before NumPy.
 _os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "20")
+from .memory import keep_freed_memory as _keep_freed_memory
+
+_keep_freed_memory()  # each step's arrays reuse the last step's memory, not fresh pages (see memory.py)
 from . import autograd
 from .autograd import enable_grad, no_grad, set_grad_enabled, is_grad_enabled
 from .backend import available_backends, backend_status, get_backend, set_backend, use_backend
