@@ -1,13 +1,15 @@
 # distutils: extra_compile_args = -fno-trapping-math
-"""Recurrent kernels in Cython: fused gate loops, per-step BLAS matmuls, no GIL for a whole sequence.
+"""Recurrent kernels in Cython: fused gate loops, per-step matmuls, no GIL for a whole sequence.
 
 Twins of reference/recurrent.py (same names, signatures and equations).  Each kernel is a
 `cdef ... nogil` core over raw row-major pointers behind a thin `def` wrapper over typed
 memoryviews (`floating`: float32 or float64; inputs `const`, so read-only arrays are accepted).
 The matmuls are scipy's BLAS (sgemm/dgemm via scipy.linalg.cython_blas, callable without the
-GIL), but for the per-step product by w_hh in float32 on a CPU with AVX-512: there the weight is
-packed once a sequence and multiplied by packed_gemm.h's microkernel (why: see that file).  sigmoid, tanh and the LSTM cell's row loops are the small C block below, in the
-array's own precision (C for `restrict` and per-CPU clones, which Cython cannot express).
+GIL), except in float32 on a CPU with AVX-512: there the weights are packed once a sequence and
+multiplied by packed_gemm.h's microkernel (why: see that file), each RNN/LSTM step as one product
+of [x_t | h_{t-1}], and the weight gradients of a whole sequence as one pass at the end.  sigmoid,
+tanh and the LSTM cell's row loops are the small C block below, in the array's own precision (C
+for `restrict` and per-CPU clones, which Cython cannot express).
 """
 from cython cimport floating
 from libc.string cimport memcpy, memset
@@ -247,6 +249,49 @@ cdef inline void _step_matmul(const float *packed, int m, int n, int k, const fl
     _gemm(False, False, m, n, k, 1, a, k, b, n, beta, c, n)
 
 
+cdef object _pack_joined_weight(const floating[:, ::1] w_ih, const floating[:, ::1] w_hh):
+    """[w_ih | w_hh].T as packed panels (J + H rows): a step's whole pre-activation is then one
+    product, [x_t | h_{t-1}] @ that; None: multiply with BLAS."""
+    cdef Py_ssize_t G = w_hh.shape[0], H = w_hh.shape[1], J = w_ih.shape[1]
+    cdef float[::1] packed
+    if floating is float:
+        if _packed_step_matmul and G > 0 and H > 0:
+            packed = np.empty(mg_packed_size(J + H, G), dtype=np.float32)
+            if J > 0:
+                mg_pack_rows_f32(J, G, &w_ih[0, 0], 1, J, &packed[0], 0, J + H)
+            mg_pack_rows_f32(H, G, &w_hh[0, 0], 1, H, &packed[0], J, J + H)
+            return packed
+    return None
+
+
+cdef void _project_all(const floating[:, ::1] x_rows, const floating[:, ::1] w_ih, floating *xproj) noexcept nogil:
+    """xproj[T·B, G] = x_rows @ w_ih.T, every step's input projection in one BLAS product."""
+    cdef Py_ssize_t R = x_rows.shape[0], J = x_rows.shape[1], G = w_ih.shape[0]
+    if R == 0 or G == 0:
+        return
+    if J == 0:
+        memset(xproj, 0, R * G * sizeof(floating))
+    else:
+        _gemm(False, True, R, G, J, 1, &x_rows[0, 0], J, &w_ih[0, 0], J, 0, xproj, G)
+
+
+cdef inline void _pre_activation(const float *joined_panels, float *joined, Py_ssize_t B, Py_ssize_t G,
+                                 Py_ssize_t J, Py_ssize_t H, const floating *x_t, const floating *h_prev,
+                                 const floating *w_hh_t, floating *pre) noexcept nogil:
+    """pre = x_t @ w_ih.T + h_prev @ w_hh.T for one step.  Packed: one product of the rows
+    [x_t | h_prev] (copied side by side into joined, B x (J + H)) by joined_panels.  BLAS: pre
+    already holds x_t @ w_ih.T (_project_all, before the loop) and gets h_prev @ w_hh_t added."""
+    cdef Py_ssize_t b
+    if floating is float:
+        if joined_panels != NULL:
+            for b in range(B):
+                memcpy(joined + b * (J + H), x_t + b * J, J * sizeof(float))
+                memcpy(joined + b * (J + H) + J, h_prev + b * H, H * sizeof(float))
+            mg_packed_gemm_f32(B, G, J + H, joined, J + H, 1, joined_panels, pre, G, 0)
+            return
+    _gemm(False, False, B, G, H, 1, h_prev, H, w_hh_t, G, 1, pre, G)
+
+
 cdef inline bint _cut_before(Py_ssize_t t, Py_ssize_t bptt_chunk) noexcept nogil:
     """True if truncated BPTT stops the gradient flowing from step t into step t - 1."""
     return bptt_chunk > 0 and t > 0 and t % bptt_chunk == 0
@@ -283,7 +328,7 @@ cdef object _weight_grad_scratch(const float *panels, Py_ssize_t rows, Py_ssize_
     return np.empty((G + 7) // 8 * 8 * rows + mg_packed_size(rows, H) + mg_packed_size(rows, J), dtype=np.float32)
 
 
-cdef inline float *_scratch_blocks(object scratch):
+cdef inline float *_float_data(object scratch):
     cdef float[::1] view
     if scratch is None:
         return NULL
@@ -487,21 +532,23 @@ def gru_cell_backward(const floating[:, ::1] grad_h, const floating[:, ::1] work
 
 # ----------------------------------------------------------------------------- sequences: tanh RNN
 
-def rnn_sequence_forward(const floating[:, :, ::1] xproj, const floating[:, ::1] w_hh,
-                         const floating[:, ::1] h0, floating[:, :, ::1] hs):
-    """h_t = tanh(xproj_t + h_{t-1} @ w_hh.T) for t = 0..T-1."""
-    cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], t
-    packed = _pack_step_weight(w_hh, True)
+def rnn_sequence_forward(const floating[:, ::1] x_rows, const floating[:, ::1] w_ih,
+                         const floating[:, ::1] w_hh, const floating[:, ::1] h0, floating[:, :, ::1] hs):
+    """h_t = tanh(x_t @ w_ih.T + h_{t-1} @ w_hh.T) for t = 0..T-1 (x_t: rows t·B.. of x_rows)."""
+    cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], J = x_rows.shape[1], t
+    packed = _pack_joined_weight(w_ih, w_hh)
     cdef const float *panels = _panels(packed)
+    joined = np.empty(B * (J + H), dtype=np.float32) if panels != NULL else None
+    cdef float *joined_rows = _float_data(joined)
     cdef const floating[:, ::1] w_hh_t = w_hh if panels != NULL else np.ascontiguousarray(w_hh.T)  # NN gemm: OpenBLAS runs it faster
     cdef floating *pre
     with nogil:
+        if panels == NULL:
+            _project_all(x_rows, w_ih, &hs[0, 0, 0])
         for t in range(T):
-            pre = &hs[t, 0, 0]  # the pre-activation is built in place: xproj_t, += h @ w_hh.T, tanh
-            if pre != &xproj[t, 0, 0]:  # hs may be xproj itself
-                memcpy(pre, &xproj[t, 0, 0], B * H * sizeof(floating))
-            _step_matmul(panels, B, H, H, &h0[0, 0] if t == 0 else <const floating *>&hs[t - 1, 0, 0],
-                         &w_hh_t[0, 0], 1, pre)
+            pre = &hs[t, 0, 0]  # the pre-activation is built in place, then tanh
+            _pre_activation(panels, joined_rows, B, H, J, H, _first(x_rows) + t * B * J,
+                            &h0[0, 0] if t == 0 else <const floating *>&hs[t - 1, 0, 0], &w_hh_t[0, 0], pre)
             _rnn_forward(B * H, pre, pre)
 
 
@@ -514,7 +561,7 @@ def rnn_sequence_backward(const floating[:, :, ::1] grad_hs, const floating[:, :
     packed = _pack_step_weight(w_hh, False)
     cdef const float *panels = _panels(packed)
     scratch = _weight_grad_scratch(panels, T * B, H, H, J)
-    cdef float *blocks = _scratch_blocks(scratch)
+    cdef float *blocks = _float_data(scratch)
     with nogil:
         memcpy(&grad_h_steps[T - 1, 0, 0], &grad_hs[T - 1, 0, 0], B * H * sizeof(floating))
         for t in range(T - 1, -1, -1):
@@ -535,22 +582,24 @@ def rnn_sequence_backward(const floating[:, :, ::1] grad_hs, const floating[:, :
 
 # ----------------------------------------------------------------------------- sequences: LSTM
 
-def lstm_sequence_forward(const floating[:, :, ::1] xproj, const floating[:, ::1] w_hh,
-                          const floating[:, ::1] h0, const floating[:, ::1] c0,
+def lstm_sequence_forward(const floating[:, ::1] x_rows, const floating[:, ::1] w_ih,
+                          const floating[:, ::1] w_hh, const floating[:, ::1] h0, const floating[:, ::1] c0,
                           floating[:, :, ::1] hs, floating[:, :, ::1] cs, floating[:, :, ::1] gates):
-    """Per step: pre = xproj_t + h_{t-1} @ w_hh.T, then the LSTM cell; gates[t] = activated i, f, g, o."""
-    cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], t
-    packed = _pack_step_weight(w_hh, True)
+    """Per step: pre = x_t @ w_ih.T + h_{t-1} @ w_hh.T, then the LSTM cell; gates[t] = activated i, f, g, o."""
+    cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], J = x_rows.shape[1], t
+    packed = _pack_joined_weight(w_ih, w_hh)
     cdef const float *panels = _panels(packed)
+    joined = np.empty(B * (J + H), dtype=np.float32) if panels != NULL else None
+    cdef float *joined_rows = _float_data(joined)
     cdef const floating[:, ::1] w_hh_t = w_hh if panels != NULL else np.ascontiguousarray(w_hh.T)  # NN gemm: OpenBLAS runs it faster
     cdef floating *pre
     with nogil:
+        if panels == NULL:
+            _project_all(x_rows, w_ih, &gates[0, 0, 0])
         for t in range(T):
             pre = &gates[t, 0, 0]  # pre-activations built in gates[t], then activated in place
-            if pre != &xproj[t, 0, 0]:  # gates may be xproj itself
-                memcpy(pre, &xproj[t, 0, 0], B * 4 * H * sizeof(floating))
-            _step_matmul(panels, B, 4 * H, H, &h0[0, 0] if t == 0 else <const floating *>&hs[t - 1, 0, 0],
-                         &w_hh_t[0, 0], 1, pre)
+            _pre_activation(panels, joined_rows, B, 4 * H, J, H, _first(x_rows) + t * B * J,
+                            &h0[0, 0] if t == 0 else <const floating *>&hs[t - 1, 0, 0], &w_hh_t[0, 0], pre)
             _lstm_forward(B, H, pre, &c0[0, 0] if t == 0 else <const floating *>&cs[t - 1, 0, 0], &hs[t, 0, 0], &cs[t, 0, 0], pre)
 
 
@@ -566,7 +615,7 @@ def lstm_sequence_backward(const floating[:, :, ::1] grad_hs, const floating[:, 
     packed = _pack_step_weight(w_hh, False)
     cdef const float *panels = _panels(packed)
     scratch = _weight_grad_scratch(panels, T * B, 4 * H, H, J)
-    cdef float *blocks = _scratch_blocks(scratch)
+    cdef float *blocks = _float_data(scratch)
     cdef floating[:, ::1] grad_c_a = np.array(grad_cT, dtype=np.float32 if floating is float else np.float64)
     cdef floating[:, ::1] grad_c_b = np.empty_like(grad_c_a)
     cdef floating *grad_c = &grad_c_a[0, 0]       # dLoss/dc_t arriving from step t + 1 (or c_n)
@@ -599,23 +648,43 @@ def lstm_sequence_backward(const floating[:, :, ::1] grad_hs, const floating[:, 
 
 # ----------------------------------------------------------------------------- sequences: GRU
 
-def gru_sequence_forward(const floating[:, :, ::1] xproj, const floating[:, ::1] w_hh,
-                         const floating[::1] b_hh, const floating[:, ::1] h0,
+def gru_sequence_forward(const floating[:, ::1] x_rows, const floating[:, ::1] w_ih,
+                         const floating[:, ::1] w_hh, const floating[::1] b_hh, const floating[:, ::1] h0,
                          floating[:, :, ::1] hs, floating[:, :, ::1] workspace):
-    """Per step: gh = h_{t-1} @ w_hh.T + b_hh, then the GRU cell with gi = xproj_t."""
-    cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], t, b
-    cdef floating[:, ::1] gh = np.empty((B, 3 * H), dtype=np.float32 if floating is float else np.float64)
+    """Per step: gi = x_t @ w_ih.T, gh = h_{t-1} @ w_hh.T + b_hh, then the GRU cell.
+
+    gi and gh stay apart (the reset gate multiplies gh_n alone), so each is its own product; the
+    packed path makes gi step by step from x_rows, BLAS all steps' gi up front."""
+    cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], J = x_rows.shape[1], t, b
+    dtype = np.float32 if floating is float else np.float64
+    cdef floating[:, ::1] gh = np.empty((B, 3 * H), dtype=dtype)
     packed = _pack_step_weight(w_hh, True)
     cdef const float *panels = _panels(packed)
+    packed_ih = _pack_step_weight(w_ih, True) if panels != NULL else None
+    cdef const float *ih_panels = _panels(packed_ih)
+    # gi: one step's [B, 3H] when packed, all steps' [T·B, 3H] for BLAS
+    cdef floating[:, ::1] gi = np.empty((B if panels != NULL else T * B, 3 * H), dtype=dtype)
     cdef const floating[:, ::1] w_hh_t = w_hh if panels != NULL else np.ascontiguousarray(w_hh.T)  # NN gemm: OpenBLAS runs it faster
     cdef const floating *h_prev
+    cdef floating *gi_t
     with nogil:
+        if panels == NULL:
+            _project_all(x_rows, w_ih, &gi[0, 0])
         for t in range(T):
             h_prev = &h0[0, 0] if t == 0 else <const floating *>&hs[t - 1, 0, 0]
+            if panels == NULL:
+                gi_t = &gi[t * B, 0]
+            else:
+                gi_t = &gi[0, 0]
+                if floating is float:
+                    if ih_panels != NULL:
+                        mg_packed_gemm_f32(B, 3 * H, J, _first(x_rows) + t * B * J, J, 1, ih_panels, gi_t, 3 * H, 0)
+                    else:  # w_ih with no columns
+                        memset(gi_t, 0, B * 3 * H * sizeof(floating))
             for b in range(B):
                 memcpy(&gh[b, 0], &b_hh[0], 3 * H * sizeof(floating))
             _step_matmul(panels, B, 3 * H, H, h_prev, &w_hh_t[0, 0], 1, &gh[0, 0])
-            _gru_forward(B, H, &xproj[t, 0, 0], &gh[0, 0], h_prev, &hs[t, 0, 0], &workspace[t, 0, 0])
+            _gru_forward(B, H, gi_t, &gh[0, 0], h_prev, &hs[t, 0, 0], &workspace[t, 0, 0])
 
 
 def gru_sequence_backward(const floating[:, :, ::1] grad_hs, const floating[:, ::1] w_hh,

@@ -138,21 +138,21 @@ def _sum_bias(b_ih, b_hh):
     return b_ih if b_hh is None else b_ih + b_hh
 
 
-def _project(x, w_ih, bias) -> tuple:
-    """(xproj, x_rows): xproj = x W_ih^T + bias for all T steps as one BLAS matmul over T·B rows.
+def _projection_inputs(x, w_ih, bias) -> tuple:
+    """(x_rows, w_ih): what the sequence kernels multiply for the input projection, x_t W_ih^T + bias
+    at every step: the T·B rows of x, and the weight.
 
-    With a bias, x_rows is x with a column of ones and the bias rides in the weight as one more
-    column, so one matmul does it all: adding the bias afterwards is a pass over the whole
-    [T, B, G] result, costlier than the matmul's one extra column.  Backward gets the bias
-    gradient the same way: the backward kernel's grad_w_ih = grad_xproj^T x_rows has it as its
-    last column (``_input_side_grads``).
+    With a bias, x_rows has a column of ones and the bias rides in the weight as one more column,
+    so the product does it all: adding the bias afterwards would be a pass over the whole [T, B, G]
+    result.  Backward gets the bias gradient the same way: the backward kernel's
+    grad_w_ih = grad_xproj^T x_rows has it as its last column (``_input_side_grads``).
     """
     T, B, I = x.shape
-    x_rows = x.reshape(T * B, I)
-    if bias is not None:
-        x_rows = np.concatenate([x_rows, np.ones((T * B, 1), x.dtype)], axis=1)
-        w_ih = np.concatenate([w_ih, bias[:, None]], axis=1)
-    return np.matmul(x_rows, w_ih.T).reshape(T, B, -1), x_rows
+    x_rows = np.ascontiguousarray(x.reshape(T * B, I))
+    if bias is None:
+        return x_rows, w_ih
+    x_rows = np.concatenate([x_rows, np.ones((T * B, 1), x.dtype)], axis=1)
+    return x_rows, np.concatenate([w_ih, bias[:, None]], axis=1)
 
 
 def _time_major(x, reverse: bool):
@@ -172,7 +172,7 @@ def _input_side_grads(ctx, grad_xprojs: list, grad_w_rows: list, w_ih, x_index: 
                       bias_indices: tuple) -> tuple:
     """Gradients of x, w_ih and the projection's bias, from the parts' gradients of the projection
     (grad_xprojs) and what the kernels made of them: grad_w_rows = grad_xproj^T x_rows, whose
-    last column is the bias gradient when x_rows carries the ones column (see ``_project``).
+    last column is the bias gradient when x_rows carries the ones column (see ``_projection_inputs``).
     grad_x is one matmul over all T·B rows (in the input's time order), parts joined."""
     I = w_ih.shape[1]
     needs = ctx.needs_input_grad
@@ -192,7 +192,7 @@ def _input_side_grads(ctx, grad_xprojs: list, grad_w_rows: list, w_ih, x_index: 
 
 def _rows_for_weight_grads(ctx, x_rows, w_ih_index: int, bias_indices: tuple):
     """The x_rows a backward kernel multiplies into grad_w_ih: all of them when the weight or the
-    bias wants a gradient (a bias always rides as x_rows' last column, see ``_project``), none
+    bias wants a gradient (a bias always rides as x_rows' last column, see ``_projection_inputs``), none
     (0 columns: the kernel skips the product) for a frozen projection."""
     needs = ctx.needs_input_grad
     wanted = needs[w_ih_index] or any(needs[k] for k in bias_indices)
@@ -269,14 +269,15 @@ class RNNSequence(Function):
         h0 = np.zeros((B, H), dtype) if h0 is None else h0
         parts = _batch_parts(ctx.backend, T, B, H)
         bias = _sum_bias(b_ih, b_hh)
-        projected = [_project(_part(x, part, 1), w_ih, bias) for part in parts]
-        hs_parts = [hs for hs, _ in projected]  # the kernel turns each into hs in place
+        projected = [_projection_inputs(_part(x, part, 1), w_ih, bias) for part in parts]
+        hs_parts = [np.empty((T, part.stop - part.start, H), dtype) for part in parts]
         h0_parts = [h0[part] for part in parts]
-        _run_parts(ctx.backend.rnn_sequence_forward, [(hs, w_hh, h0_k, hs) for hs, h0_k in zip(hs_parts, h0_parts)])
+        _run_parts(ctx.backend.rnn_sequence_forward,
+                   [(rows, w, w_hh, h0_k, hs) for (rows, w), h0_k, hs in zip(projected, h0_parts, hs_parts)])
         ctx.reverse, ctx.bptt_chunk, ctx.record, ctx.parts = reverse, int(bptt_chunk), record, parts
         hs = _join(hs_parts, axis=1)
         _keep(ctx, record, hs_parts)
-        ctx.save_for_backward([rows for _, rows in projected], h0_parts, w_ih, w_hh, hs_parts)
+        ctx.save_for_backward([rows for rows, _ in projected], h0_parts, w_ih, w_hh, hs_parts)
         return (hs[::-1] if reverse else hs), hs[-1].copy()
 
     @staticmethod
@@ -315,16 +316,17 @@ class LSTMSequence(Function):
         c0 = np.zeros((B, H), dtype) if c0 is None else c0
         parts = _batch_parts(ctx.backend, T, B, 4 * H)
         bias = _sum_bias(b_ih, b_hh)
-        projected = [_project(_part(x, part, 1), w_ih, bias) for part in parts]
-        gates = [g for g, _ in projected]  # the kernel activates each in place
+        projected = [_projection_inputs(_part(x, part, 1), w_ih, bias) for part in parts]
         states = [(h0[part], c0[part]) for part in parts]
-        hs = [np.empty((T, g.shape[1], H), dtype) for g in gates]
+        hs = [np.empty((T, part.stop - part.start, H), dtype) for part in parts]
         cs = [np.empty_like(h) for h in hs]
+        gates = [np.empty((T, h.shape[1], 4 * H), dtype) for h in hs]
         _run_parts(ctx.backend.lstm_sequence_forward,
-                   [(g, w_hh, h0_k, c0_k, h, c, g) for g, (h0_k, c0_k), h, c in zip(gates, states, hs, cs)])
+                   [(rows, w, w_hh, h0_k, c0_k, h, c, g)
+                    for (rows, w), (h0_k, c0_k), h, c, g in zip(projected, states, hs, cs, gates)])
         ctx.reverse, ctx.bptt_chunk, ctx.record, ctx.parts = reverse, int(bptt_chunk), record, parts
         _keep(ctx, record, gates)
-        ctx.save_for_backward([rows for _, rows in projected], states, w_ih, w_hh, hs, cs, gates)
+        ctx.save_for_backward([rows for rows, _ in projected], states, w_ih, w_hh, hs, cs, gates)
         hs_all = _join(hs, axis=1)
         return (hs_all[::-1] if reverse else hs_all), hs_all[-1].copy(), _join([c[-1] for c in cs], axis=0)
 
@@ -365,16 +367,16 @@ class GRUSequence(Function):
         h0 = np.zeros((B, H), dtype) if h0 is None else h0
         b_hh = np.zeros(3 * H, dtype) if b_hh is None else b_hh
         parts = _batch_parts(ctx.backend, T, B, 3 * H)
-        projected = [_project(_part(x, part, 1), w_ih, b_ih) for part in parts]
+        projected = [_projection_inputs(_part(x, part, 1), w_ih, b_ih) for part in parts]
         h0_parts = [h0[part] for part in parts]
-        hs = [np.empty((T, xproj.shape[1], H), dtype) for xproj, _ in projected]
-        workspaces = [np.empty((T, xproj.shape[1], 4 * H), dtype) for xproj, _ in projected]
+        hs = [np.empty((T, part.stop - part.start, H), dtype) for part in parts]
+        workspaces = [np.empty((T, h.shape[1], 4 * H), dtype) for h in hs]
         _run_parts(ctx.backend.gru_sequence_forward,
-                   [(xproj, w_hh, b_hh, h0_k, h, ws) for (xproj, _), h0_k, h, ws in zip(projected, h0_parts, hs,
-                                                                                       workspaces)])
+                   [(rows, w, w_hh, b_hh, h0_k, h, ws)
+                    for (rows, w), h0_k, h, ws in zip(projected, h0_parts, hs, workspaces)])
         ctx.reverse, ctx.bptt_chunk, ctx.record, ctx.parts = reverse, int(bptt_chunk), record, parts
         _keep(ctx, record, workspaces, width=3 * H)  # r, z, n (the 4th block is gh_n)
-        ctx.save_for_backward([rows for _, rows in projected], h0_parts, w_ih, w_hh, b_hh, hs, workspaces)
+        ctx.save_for_backward([rows for rows, _ in projected], h0_parts, w_ih, w_hh, b_hh, hs, workspaces)
         hs_all = _join(hs, axis=1)
         return (hs_all[::-1] if reverse else hs_all), hs_all[-1].copy()
 
