@@ -190,7 +190,7 @@ cdef extern from "packed_gemm.h":
                              Py_ssize_t k0, Py_ssize_t K_total) noexcept nogil
     void mg_blocks_gemm2_f32(Py_ssize_t M, Py_ssize_t K, const float *a_blocks, Py_ssize_t N1,
                              const float *packed1, float *c1, Py_ssize_t N2, const float *packed2,
-                             float *c2) noexcept nogil
+                             float *c2, int accumulate) noexcept nogil
     bint mg_packed_gemm_supported()
 
 
@@ -316,15 +316,22 @@ cdef void _grad_w_ih(Py_ssize_t rows, Py_ssize_t G, Py_ssize_t J, const floating
         _gemm(True, False, G, J, rows, 1, grad_pre, G, x_rows, J, 0, grad_w_ih, J)
 
 
-# The packed weight gradients (float32, AVX-512; see packed_gemm.h): the backward loop copies each
-# step's grad_pre rows into blocks while they are in cache, and one pass over those blocks at the
-# end gives grad_w_hh and grad_w_ih together.  One float32 scratch array holds the blocks and the
-# packed h_{t-1} and x_rows.
+# The packed weight gradients (float32, AVX-512; see packed_gemm.h).  The backward loop copies each
+# step's grad_pre rows into blocks of 8 columns while they are in cache, a chunk of steps (~256
+# rows) at a time, and at the end of each chunk one pass over its blocks adds the chunk's share of
+# grad_w_hh and grad_w_ih.  A chunk's blocks (512 KiB for the course's LSTM) stay in L2; blocks for
+# the whole sequence would go out to memory and back.  One float32 scratch array holds a chunk's
+# blocks and its packed h_{t-1} and x rows.
 
-cdef object _weight_grad_scratch(const float *panels, Py_ssize_t rows, Py_ssize_t G, Py_ssize_t H, Py_ssize_t J):
+cdef inline Py_ssize_t _chunk_steps(Py_ssize_t B) noexcept nogil:
+    return max(1, 256 // B)
+
+
+cdef object _weight_grad_scratch(const float *panels, Py_ssize_t B, Py_ssize_t G, Py_ssize_t H, Py_ssize_t J):
     """The scratch for the packed weight gradients, or None (BLAS) when the step matmul is not packed."""
     if panels == NULL:
         return None
+    cdef Py_ssize_t rows = _chunk_steps(B) * B
     return np.empty((G + 7) // 8 * 8 * rows + mg_packed_size(rows, H) + mg_packed_size(rows, J), dtype=np.float32)
 
 
@@ -336,34 +343,47 @@ cdef inline float *_float_data(object scratch):
     return &view[0]  # the caller keeps `scratch` alive
 
 
-cdef void _packed_weight_grads(Py_ssize_t T, Py_ssize_t B, Py_ssize_t G, Py_ssize_t H, Py_ssize_t J,
-                               float *scratch, const float *h0, const float *hs, const float *x_rows,
-                               float *grad_w_hh, float *grad_w_ih) noexcept nogil:
-    """grad_w_hh = sum_t grad_pre[t]^T h_{t-1} and grad_w_ih = grad_pre^T x_rows from the blocks of
-    grad_pre that the loop left at the start of scratch."""
-    cdef Py_ssize_t rows = T * B
-    cdef float *h_panels = scratch + (G + 7) // 8 * 8 * rows
-    cdef float *x_panels = h_panels + mg_packed_size(rows, H)
-    mg_pack_rows_f32(B, H, h0, H, 1, h_panels, 0, rows)  # row k of sum_k: h_{t-1} for k = t * B + b
-    if T > 1:
-        mg_pack_rows_f32((T - 1) * B, H, hs, H, 1, h_panels, B, rows)
+cdef void _packed_weight_grads_step(Py_ssize_t t, Py_ssize_t T, Py_ssize_t B, Py_ssize_t G, Py_ssize_t H,
+                                    Py_ssize_t J, const float *grad_pre_t, const float *h0, const float *hs,
+                                    const float *x_rows, float *scratch, float *grad_w_hh,
+                                    float *grad_w_ih) noexcept nogil:
+    """Step t's part of grad_w_hh = sum_t grad_pre[t]^T h_{t-1} and grad_w_ih = sum_t grad_pre[t]^T x_t:
+    its rows join its chunk's blocks; at the chunk's first step (the loop runs backwards, so its
+    last) the chunk's product is added in.  The chunk holding step T - 1 comes first and sets them."""
+    cdef Py_ssize_t steps = _chunk_steps(B)
+    cdef Py_ssize_t first = t // steps * steps, last = min(first + steps, T) - 1
+    cdef Py_ssize_t rows = (last - first + 1) * B, full_rows = steps * B
+    cdef float *h_panels = scratch + (G + 7) // 8 * 8 * full_rows
+    cdef float *x_panels = h_panels + mg_packed_size(full_rows, H)
+    mg_scatter_rows_f32(B, G, grad_pre_t, G, scratch, (t - first) * B, rows)
+    if t != first:
+        return
+    # row k of the chunk (step first + k // B, sample k % B) meets h_{t-1} and x_t
+    if first == 0:
+        mg_pack_rows_f32(B, H, h0, H, 1, h_panels, 0, rows)
+        if rows > B:
+            mg_pack_rows_f32(rows - B, H, hs, H, 1, h_panels, B, rows)
+    else:
+        mg_pack_rows_f32(rows, H, hs + (first - 1) * B * H, H, 1, h_panels, 0, rows)
     if J > 0:
-        mg_pack_rows_f32(rows, J, x_rows, J, 1, x_panels, 0, rows)
-    mg_blocks_gemm2_f32(G, rows, scratch, H, h_panels, grad_w_hh, J, x_panels, grad_w_ih)
+        mg_pack_rows_f32(rows, J, x_rows + first * B * J, J, 1, x_panels, 0, rows)
+    mg_blocks_gemm2_f32(G, rows, scratch, H, h_panels, grad_w_hh, J, x_panels, grad_w_ih, last != T - 1)
 
 
-cdef inline void _weight_grads(Py_ssize_t T, Py_ssize_t B, Py_ssize_t G, Py_ssize_t H, Py_ssize_t J,
-                               const floating *grad_pre, const floating *h0, const floating *hs,
-                               const floating *x_rows, float *blocks, floating *grad_w_hh,
+cdef inline void _weight_grads(Py_ssize_t t, Py_ssize_t T, Py_ssize_t B, Py_ssize_t G, Py_ssize_t H,
+                               Py_ssize_t J, const floating *grad_pre, const floating *h0, const floating *hs,
+                               const floating *x_rows, float *scratch, floating *grad_w_hh,
                                floating *grad_w_ih) noexcept nogil:
-    """grad_w_hh and grad_w_ih for a sequence whose gates' gradient is grad_pre[T, B, G]: packed
-    when the loop filled blocks, BLAS otherwise."""
+    """Called after step t's gate gradients (grad_pre[T, B, G]) are made: the packed weight
+    gradients take their share at once; BLAS takes all steps at once, after step 0."""
     if floating is float:
-        if blocks != NULL:
-            _packed_weight_grads(T, B, G, H, J, blocks, h0, hs, x_rows, grad_w_hh, grad_w_ih)
+        if scratch != NULL:
+            _packed_weight_grads_step(t, T, B, G, H, J, grad_pre + t * B * G, h0, hs, x_rows, scratch,
+                                      grad_w_hh, grad_w_ih)
             return
-    _grad_w_hh(T, B, G, H, grad_pre, h0, hs, grad_w_hh)
-    _grad_w_ih(T * B, G, J, grad_pre, x_rows, grad_w_ih)
+    if t == 0:
+        _grad_w_hh(T, B, G, H, grad_pre, h0, hs, grad_w_hh)
+        _grad_w_ih(T * B, G, J, grad_pre, x_rows, grad_w_ih)
 
 
 cdef inline const floating *_first(const floating[:, ::1] a) noexcept nogil:
@@ -560,24 +580,21 @@ def rnn_sequence_backward(const floating[:, :, ::1] grad_hs, const floating[:, :
     cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], J = x_rows.shape[1], t
     packed = _pack_step_weight(w_hh, False)
     cdef const float *panels = _panels(packed)
-    scratch = _weight_grad_scratch(panels, T * B, H, H, J)
+    scratch = _weight_grad_scratch(panels, B, H, H, J)
     cdef float *blocks = _float_data(scratch)
     with nogil:
         memcpy(&grad_h_steps[T - 1, 0, 0], &grad_hs[T - 1, 0, 0], B * H * sizeof(floating))
         for t in range(T - 1, -1, -1):
             # grad_h_steps[t] is complete here: its own output plus what step t + 1 sent back
             _rnn_backward(B * H, &grad_h_steps[t, 0, 0], &hs[t, 0, 0], &grad_xproj[t, 0, 0])
-            if floating is float:
-                if blocks != NULL:
-                    mg_scatter_rows_f32(B, H, &grad_xproj[t, 0, 0], H, blocks, t * B, T * B)
+            _weight_grads(t, T, B, H, H, J, &grad_xproj[0, 0, 0], &h0[0, 0], &hs[0, 0, 0], _first(x_rows),
+                          blocks, &grad_w_hh[0, 0], <floating *>_first(grad_w_ih))
             if t == 0:
                 _step_matmul(panels, B, H, H, &grad_xproj[0, 0, 0], &w_hh[0, 0], 0, &grad_h0[0, 0])
             else:
                 memcpy(&grad_h_steps[t - 1, 0, 0], &grad_hs[t - 1, 0, 0], B * H * sizeof(floating))
                 if not _cut_before(t, bptt_chunk):
                     _step_matmul(panels, B, H, H, &grad_xproj[t, 0, 0], &w_hh[0, 0], 1, &grad_h_steps[t - 1, 0, 0])
-        _weight_grads(T, B, H, H, J, &grad_xproj[0, 0, 0], &h0[0, 0], &hs[0, 0, 0], _first(x_rows),
-                      blocks, &grad_w_hh[0, 0], <floating *>_first(grad_w_ih))
 
 
 # ----------------------------------------------------------------------------- sequences: LSTM
@@ -614,7 +631,7 @@ def lstm_sequence_backward(const floating[:, :, ::1] grad_hs, const floating[:, 
     cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], J = x_rows.shape[1], t
     packed = _pack_step_weight(w_hh, False)
     cdef const float *panels = _panels(packed)
-    scratch = _weight_grad_scratch(panels, T * B, 4 * H, H, J)
+    scratch = _weight_grad_scratch(panels, B, 4 * H, H, J)
     cdef float *blocks = _float_data(scratch)
     cdef floating[:, ::1] grad_c_a = np.array(grad_cT, dtype=np.float32 if floating is float else np.float64)
     cdef floating[:, ::1] grad_c_b = np.empty_like(grad_c_a)
@@ -627,9 +644,8 @@ def lstm_sequence_backward(const floating[:, :, ::1] grad_hs, const floating[:, 
             _lstm_backward(B, H, &grad_h_steps[t, 0, 0], grad_c, &gates[t, 0, 0],
                            &c0[0, 0] if t == 0 else <const floating *>&cs[t - 1, 0, 0], &cs[t, 0, 0],
                            &grad_xproj[t, 0, 0], &grad_c0[0, 0] if t == 0 else grad_c_prev)
-            if floating is float:
-                if blocks != NULL:
-                    mg_scatter_rows_f32(B, 4 * H, &grad_xproj[t, 0, 0], 4 * H, blocks, t * B, T * B)
+            _weight_grads(t, T, B, 4 * H, H, J, &grad_xproj[0, 0, 0], &h0[0, 0], &hs[0, 0, 0], _first(x_rows),
+                          blocks, &grad_w_hh[0, 0], <floating *>_first(grad_w_ih))
             if t == 0:
                 _step_matmul(panels, B, H, 4 * H, &grad_xproj[0, 0, 0], &w_hh[0, 0], 0, &grad_h0[0, 0])
             else:
@@ -642,8 +658,6 @@ def lstm_sequence_backward(const floating[:, :, ::1] grad_hs, const floating[:, 
                     swap = grad_c
                     grad_c = grad_c_prev
                     grad_c_prev = swap
-        _weight_grads(T, B, 4 * H, H, J, &grad_xproj[0, 0, 0], &h0[0, 0], &hs[0, 0, 0], _first(x_rows),
-                      blocks, &grad_w_hh[0, 0], <floating *>_first(grad_w_ih))
 
 
 # ----------------------------------------------------------------------------- sequences: GRU

@@ -143,12 +143,12 @@ mg_scatter_rows_f32(ptrdiff_t rows, ptrdiff_t M, const float *g, ptrdiff_t ldg, 
     }
 }
 
-/* C1[M, N1] = A^T @ B1 and C2[M, N2] = A^T @ B2 (row lengths N1, N2; N2 may be 0) for the blocked
- * A of mg_scatter_rows_f32 and B1, B2 packed with K rows.  Block by block, so each block of A
+/* C1[M, N1] (+)= A^T @ B1 and C2[M, N2] (+)= A^T @ B2 (row lengths N1, N2; N2 may be 0) for the
+ * blocked A of mg_scatter_rows_f32 and B1, B2 packed with K rows.  Block by block, so each block of A
  * (K x 8 floats) is read from memory once and serves every panel of both products from cache. */
 __attribute__((target("avx512f"))) static void
 mg_blocks_gemm2_f32(ptrdiff_t M, ptrdiff_t K, const float *a_blocks, ptrdiff_t N1, const float *packed1,
-                    float *c1, ptrdiff_t N2, const float *packed2, float *c2) {
+                    float *c1, ptrdiff_t N2, const float *packed2, float *c2, int accumulate) {
     for (ptrdiff_t i0 = 0; i0 < M; i0 += MG_MR) {
         const float *a_block = a_blocks + i0 * K;
         int mr = M - i0 < MG_MR ? (int)(M - i0) : MG_MR;
@@ -164,7 +164,7 @@ mg_blocks_gemm2_f32(ptrdiff_t M, ptrdiff_t K, const float *a_blocks, ptrdiff_t N
                 float *c_block = c + i0 * ldc + j0;
                 switch (mr) {
 #define MG_ROWS(r) \
-                    case r: mg_microkernel_f32(r, K, a_block, 1, MG_MR, panel, c_block, ldc, 0, mask_lo, mask_hi); break;
+                    case r: mg_microkernel_f32(r, K, a_block, 1, MG_MR, panel, c_block, ldc, accumulate, mask_lo, mask_hi); break;
                     MG_ROWS(1) MG_ROWS(2) MG_ROWS(3) MG_ROWS(4) MG_ROWS(5) MG_ROWS(6) MG_ROWS(7) MG_ROWS(8)
 #undef MG_ROWS
                     default: break;
@@ -190,8 +190,10 @@ static void mg_scatter_rows_f32(ptrdiff_t rows, ptrdiff_t M, const float *g, ptr
 }
 
 static void mg_blocks_gemm2_f32(ptrdiff_t M, ptrdiff_t K, const float *a_blocks, ptrdiff_t N1,
-                                const float *packed1, float *c1, ptrdiff_t N2, const float *packed2, float *c2) {
+                                const float *packed1, float *c1, ptrdiff_t N2, const float *packed2, float *c2,
+                                int accumulate) {
     (void)M; (void)K; (void)a_blocks; (void)N1; (void)packed1; (void)c1; (void)N2; (void)packed2; (void)c2;
+    (void)accumulate;
 }
 
 #endif

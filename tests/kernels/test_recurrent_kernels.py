@@ -252,14 +252,17 @@ def cython_recurrent():
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
-@pytest.mark.parametrize("B,H", [(1, 6), (3, 33), (8, 32), (11, 40), (17, 70)])
-def test_cython_packed_step_matmul_matches_blas(cython_recurrent, reference, rng, cell, B, H):
+@pytest.mark.parametrize("T,B,H", [(6, 1, 6), (6, 3, 33), (6, 8, 32), (6, 11, 40), (6, 17, 70), (13, 40, 24),
+                                   (13, 100, 9)])
+def test_cython_packed_step_matmul_matches_blas(cython_recurrent, reference, rng, cell, T, B, H):
     """The packed per-step matmul (AVX-512) against the BLAS one and the reference: batch rows
-    beyond whole blocks of 8, columns beyond whole panels of 32, several blocks and panels."""
+    beyond whole blocks of 8, columns beyond whole panels of 32, several blocks and panels, and
+    sequences long enough (T·B > 256) for the weight gradients to come in several chunks of steps
+    (the last one short)."""
     if not cython_recurrent.packed_step_matmul_supported():
         pytest.skip("this CPU has no AVX-512F: the Cython kernels always use BLAS here")
     dtype = np.float32
-    shapes, data = random_inputs(rng, cell, 6, B, H, dtype)
+    shapes, data = random_inputs(rng, cell, T, B, H, dtype)
     previous = cython_recurrent.set_packed_step_matmul(True)
     try:
         results = {}
