@@ -264,6 +264,16 @@ cdef object _pack_joined_weight(const floating[:, ::1] w_ih, const floating[:, :
     return None
 
 
+cdef tuple _step_operands(const floating[:, ::1] w_ih, const floating[:, ::1] w_hh, Py_ssize_t B):
+    """What an RNN/LSTM forward step multiplies: (packed [w_ih | w_hh].T, scratch for B joined rows
+    [x_t | h_{t-1}], w_hh, unused) when packed; (None, None, w_hh.T contiguous) for BLAS, which
+    runs the NN product faster than NT."""
+    packed = _pack_joined_weight(w_ih, w_hh)
+    if packed is not None:
+        return packed, np.empty(B * (w_ih.shape[1] + w_hh.shape[1]), dtype=np.float32), w_hh
+    return None, None, np.ascontiguousarray(w_hh.T)
+
+
 cdef void _project_all(const floating[:, ::1] x_rows, const floating[:, ::1] w_ih, floating *xproj) noexcept nogil:
     """xproj[T·B, G] = x_rows @ w_ih.T, every step's input projection in one BLAS product."""
     cdef Py_ssize_t R = x_rows.shape[0], J = x_rows.shape[1], G = w_ih.shape[0]
@@ -556,11 +566,10 @@ def rnn_sequence_forward(const floating[:, ::1] x_rows, const floating[:, ::1] w
                          const floating[:, ::1] w_hh, const floating[:, ::1] h0, floating[:, :, ::1] hs):
     """h_t = tanh(x_t @ w_ih.T + h_{t-1} @ w_hh.T) for t = 0..T-1 (x_t: rows t·B.. of x_rows)."""
     cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], J = x_rows.shape[1], t
-    packed = _pack_joined_weight(w_ih, w_hh)
+    packed, joined, w_hh_blas = _step_operands(w_ih, w_hh, B)
     cdef const float *panels = _panels(packed)
-    joined = np.empty(B * (J + H), dtype=np.float32) if panels != NULL else None
     cdef float *joined_rows = _float_data(joined)
-    cdef const floating[:, ::1] w_hh_t = w_hh if panels != NULL else np.ascontiguousarray(w_hh.T)  # NN gemm: OpenBLAS runs it faster
+    cdef const floating[:, ::1] w_hh_t = w_hh_blas
     cdef floating *pre
     with nogil:
         if panels == NULL:
@@ -604,11 +613,10 @@ def lstm_sequence_forward(const floating[:, ::1] x_rows, const floating[:, ::1] 
                           floating[:, :, ::1] hs, floating[:, :, ::1] cs, floating[:, :, ::1] gates):
     """Per step: pre = x_t @ w_ih.T + h_{t-1} @ w_hh.T, then the LSTM cell; gates[t] = activated i, f, g, o."""
     cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], J = x_rows.shape[1], t
-    packed = _pack_joined_weight(w_ih, w_hh)
+    packed, joined, w_hh_blas = _step_operands(w_ih, w_hh, B)
     cdef const float *panels = _panels(packed)
-    joined = np.empty(B * (J + H), dtype=np.float32) if panels != NULL else None
     cdef float *joined_rows = _float_data(joined)
-    cdef const floating[:, ::1] w_hh_t = w_hh if panels != NULL else np.ascontiguousarray(w_hh.T)  # NN gemm: OpenBLAS runs it faster
+    cdef const floating[:, ::1] w_hh_t = w_hh_blas
     cdef floating *pre
     with nogil:
         if panels == NULL:
