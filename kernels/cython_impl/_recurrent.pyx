@@ -381,19 +381,31 @@ cdef void _packed_weight_grads_step(Py_ssize_t t, Py_ssize_t T, Py_ssize_t B, Py
 
 
 cdef inline void _weight_grads(Py_ssize_t t, Py_ssize_t T, Py_ssize_t B, Py_ssize_t G, Py_ssize_t H,
-                               Py_ssize_t J, const floating *grad_pre, const floating *h0, const floating *hs,
-                               const floating *x_rows, float *scratch, floating *grad_w_hh,
-                               floating *grad_w_ih) noexcept nogil:
-    """Called after step t's gate gradients (grad_pre[T, B, G]) are made: the packed weight
-    gradients take their share at once; BLAS takes all steps at once, after step 0."""
+                               Py_ssize_t J, const floating *grad_pre_t, const floating *grad_pre,
+                               const floating *h0, const floating *hs, const floating *x_rows, float *scratch,
+                               floating *grad_w_hh, floating *grad_w_ih) noexcept nogil:
+    """Called after step t's gate gradients (grad_pre_t) are made: the packed weight gradients take
+    their share at once; BLAS takes all steps (grad_pre[T, B, G]) at once, after step 0."""
     if floating is float:
         if scratch != NULL:
-            _packed_weight_grads_step(t, T, B, G, H, J, grad_pre + t * B * G, h0, hs, x_rows, scratch,
-                                      grad_w_hh, grad_w_ih)
+            _packed_weight_grads_step(t, T, B, G, H, J, grad_pre_t, h0, hs, x_rows, scratch, grad_w_hh, grad_w_ih)
             return
     if t == 0:
         _grad_w_hh(T, B, G, H, grad_pre, h0, hs, grad_w_hh)
         _grad_w_ih(T * B, G, J, grad_pre, x_rows, grad_w_ih)
+
+
+cdef object _gate_grads_buffer(object grad_xproj, Py_ssize_t T, Py_ssize_t B, Py_ssize_t G, object dtype,
+                               bint one_step_enough):
+    """Where the backward loop writes each step's gate gradients: the caller's grad_xproj when it
+    has all T steps; when it has none (the caller does not want them), a buffer of its own: one
+    step, reused, if one_step_enough (the packed path takes each step's share of the weight
+    gradients at once), all steps otherwise."""
+    if grad_xproj.shape[0] == T:
+        return grad_xproj
+    if grad_xproj.shape[0] != 0:
+        raise ValueError(f"grad_xproj must have all {T} steps or none, got shape {grad_xproj.shape}")
+    return np.empty((1 if one_step_enough else T, B, G), dtype=dtype)
 
 
 cdef inline const floating *_first(const floating[:, ::1] a) noexcept nogil:
@@ -591,19 +603,24 @@ def rnn_sequence_backward(const floating[:, :, ::1] grad_hs, const floating[:, :
     cdef const float *panels = _panels(packed)
     scratch = _weight_grad_scratch(panels, B, H, H, J)
     cdef float *blocks = _float_data(scratch)
+    dtype = np.float32 if floating is float else np.float64
+    cdef floating[:, :, ::1] grad_pre = _gate_grads_buffer(grad_xproj, T, B, H, dtype, blocks != NULL)
+    cdef Py_ssize_t step_size = B * H if grad_pre.shape[0] == T else 0  # 0: one step's buffer, reused
+    cdef floating *grad_pre_t
     with nogil:
         memcpy(&grad_h_steps[T - 1, 0, 0], &grad_hs[T - 1, 0, 0], B * H * sizeof(floating))
         for t in range(T - 1, -1, -1):
             # grad_h_steps[t] is complete here: its own output plus what step t + 1 sent back
-            _rnn_backward(B * H, &grad_h_steps[t, 0, 0], &hs[t, 0, 0], &grad_xproj[t, 0, 0])
-            _weight_grads(t, T, B, H, H, J, &grad_xproj[0, 0, 0], &h0[0, 0], &hs[0, 0, 0], _first(x_rows),
-                          blocks, &grad_w_hh[0, 0], <floating *>_first(grad_w_ih))
+            grad_pre_t = &grad_pre[0, 0, 0] + t * step_size
+            _rnn_backward(B * H, &grad_h_steps[t, 0, 0], &hs[t, 0, 0], grad_pre_t)
+            _weight_grads(t, T, B, H, H, J, grad_pre_t, &grad_pre[0, 0, 0], &h0[0, 0], &hs[0, 0, 0],
+                          _first(x_rows), blocks, &grad_w_hh[0, 0], <floating *>_first(grad_w_ih))
             if t == 0:
-                _step_matmul(panels, B, H, H, &grad_xproj[0, 0, 0], &w_hh[0, 0], 0, &grad_h0[0, 0])
+                _step_matmul(panels, B, H, H, grad_pre_t, &w_hh[0, 0], 0, &grad_h0[0, 0])
             else:
                 memcpy(&grad_h_steps[t - 1, 0, 0], &grad_hs[t - 1, 0, 0], B * H * sizeof(floating))
                 if not _cut_before(t, bptt_chunk):
-                    _step_matmul(panels, B, H, H, &grad_xproj[t, 0, 0], &w_hh[0, 0], 1, &grad_h_steps[t - 1, 0, 0])
+                    _step_matmul(panels, B, H, H, grad_pre_t, &w_hh[0, 0], 1, &grad_h_steps[t - 1, 0, 0])
 
 
 # ----------------------------------------------------------------------------- sequences: LSTM
@@ -646,23 +663,26 @@ def lstm_sequence_backward(const floating[:, :, ::1] grad_hs, const floating[:, 
     cdef floating *grad_c = &grad_c_a[0, 0]       # dLoss/dc_t arriving from step t + 1 (or c_n)
     cdef floating *grad_c_prev = &grad_c_b[0, 0]
     cdef floating *swap
+    cdef floating[:, :, ::1] grad_pre = _gate_grads_buffer(grad_xproj, T, B, 4 * H, grad_c_b.base.dtype, blocks != NULL)
+    cdef Py_ssize_t step_size = B * 4 * H if grad_pre.shape[0] == T else 0  # 0: one step's buffer, reused
+    cdef floating *grad_pre_t
     with nogil:
         memcpy(&grad_h_steps[T - 1, 0, 0], &grad_hs[T - 1, 0, 0], B * H * sizeof(floating))
         for t in range(T - 1, -1, -1):
+            grad_pre_t = &grad_pre[0, 0, 0] + t * step_size
             _lstm_backward(B, H, &grad_h_steps[t, 0, 0], grad_c, &gates[t, 0, 0],
                            &c0[0, 0] if t == 0 else <const floating *>&cs[t - 1, 0, 0], &cs[t, 0, 0],
-                           &grad_xproj[t, 0, 0], &grad_c0[0, 0] if t == 0 else grad_c_prev)
-            _weight_grads(t, T, B, 4 * H, H, J, &grad_xproj[0, 0, 0], &h0[0, 0], &hs[0, 0, 0], _first(x_rows),
-                          blocks, &grad_w_hh[0, 0], <floating *>_first(grad_w_ih))
+                           grad_pre_t, &grad_c0[0, 0] if t == 0 else grad_c_prev)
+            _weight_grads(t, T, B, 4 * H, H, J, grad_pre_t, &grad_pre[0, 0, 0], &h0[0, 0], &hs[0, 0, 0],
+                          _first(x_rows), blocks, &grad_w_hh[0, 0], <floating *>_first(grad_w_ih))
             if t == 0:
-                _step_matmul(panels, B, H, 4 * H, &grad_xproj[0, 0, 0], &w_hh[0, 0], 0, &grad_h0[0, 0])
+                _step_matmul(panels, B, H, 4 * H, grad_pre_t, &w_hh[0, 0], 0, &grad_h0[0, 0])
             else:
                 memcpy(&grad_h_steps[t - 1, 0, 0], &grad_hs[t - 1, 0, 0], B * H * sizeof(floating))
                 if _cut_before(t, bptt_chunk):
                     memset(grad_c, 0, B * H * sizeof(floating))
                 else:
-                    _step_matmul(panels, B, H, 4 * H, &grad_xproj[t, 0, 0], &w_hh[0, 0], 1,
-                                 &grad_h_steps[t - 1, 0, 0])
+                    _step_matmul(panels, B, H, 4 * H, grad_pre_t, &w_hh[0, 0], 1, &grad_h_steps[t - 1, 0, 0])
                     swap = grad_c
                     grad_c = grad_c_prev
                     grad_c_prev = swap
@@ -721,6 +741,7 @@ def gru_sequence_backward(const floating[:, :, ::1] grad_hs, const floating[:, :
     cdef const float *panels = _panels(packed)
     dtype = np.float32 if floating is float else np.float64
     cdef floating[:, :, ::1] grad_gh = np.empty((T, B, 3 * H), dtype=dtype)  # all steps: one grad_w_hh matmul
+    cdef floating[:, :, ::1] grad_gi = _gate_grads_buffer(grad_xproj, T, B, 3 * H, dtype, False)
     cdef floating[:, ::1] grad_direct = np.empty((B, H), dtype=dtype)
     cdef floating *into
     cdef floating *direct = &grad_direct[0, 0]
@@ -730,7 +751,7 @@ def gru_sequence_backward(const floating[:, :, ::1] grad_hs, const floating[:, :
         for t in range(T - 1, -1, -1):
             _gru_backward(B, H, &grad_h_steps[t, 0, 0], &workspace[t, 0, 0],
                           &h0[0, 0] if t == 0 else <const floating *>&hs[t - 1, 0, 0],
-                          &grad_xproj[t, 0, 0], &grad_gh[t, 0, 0], &grad_direct[0, 0])
+                          &grad_gi[t, 0, 0], &grad_gh[t, 0, 0], &grad_direct[0, 0])
             if t == 0:
                 into = &grad_h0[0, 0]
                 memcpy(into, &grad_direct[0, 0], B * H * sizeof(floating))
@@ -747,5 +768,5 @@ def gru_sequence_backward(const floating[:, :, ::1] grad_hs, const floating[:, :
             for j in range(3 * H):
                 grad_b_hh[j] += all_grad_gh[t * 3 * H + j]
         _grad_w_hh(T, B, 3 * H, H, &grad_gh[0, 0, 0], &h0[0, 0], &hs[0, 0, 0], &grad_w_hh[0, 0])
-        _grad_w_ih(T * B, 3 * H, x_rows.shape[1], &grad_xproj[0, 0, 0], _first(x_rows),
+        _grad_w_ih(T * B, 3 * H, x_rows.shape[1], &grad_gi[0, 0, 0], _first(x_rows),
                    <floating *>_first(grad_w_ih))

@@ -103,6 +103,17 @@ def _grad_w_hh(grad_pre, h0, hs, grad_w_hh):
 
 
 @serial_kernel
+def _all_steps(grad_xproj, T):
+    """grad_xproj, or a buffer for all T steps when the caller passed none (0 steps: it does not
+    want the gate gradients, only what they make)."""
+    if grad_xproj.shape[0] == T:
+        return grad_xproj
+    if grad_xproj.shape[0] != 0:
+        raise ValueError("grad_xproj must have all steps or none")
+    return np.empty((T, grad_xproj.shape[1], grad_xproj.shape[2]), dtype=grad_xproj.dtype)
+
+
+@serial_kernel
 def _grad_w_ih(grad_xproj, x_rows, grad_w_ih):
     """grad_w_ih = sum over the T·B rows of grad_xproj^T x_rows (nothing to do for 0 columns)."""
     T, B, G = grad_xproj.shape
@@ -258,6 +269,7 @@ def rnn_sequence_forward(x_rows, w_ih, w_hh, h0, hs):
 def rnn_sequence_backward(grad_hs, w_hh, h0, hs, x_rows, grad_xproj, grad_w_hh, grad_w_ih, grad_h0, grad_h_steps,
                           bptt_chunk):
     """Backpropagation through time; grad_xproj[t] is the gradient of step t's pre-activation."""
+    grad_xproj = _all_steps(grad_xproj, grad_hs.shape[0])
     grad_h_next = np.zeros(h0.shape, dtype=grad_h0.dtype)  # dLoss/dh_t arriving from step t + 1
     for t in range(grad_hs.shape[0] - 1, -1, -1):
         np.add(grad_hs[t], grad_h_next, grad_h_steps[t])
@@ -289,6 +301,7 @@ def lstm_sequence_forward(x_rows, w_ih, w_hh, h0, c0, hs, cs, gates):
 def lstm_sequence_backward(grad_hs, grad_cT, w_hh, h0, c0, hs, cs, gates, x_rows,
                            grad_xproj, grad_w_hh, grad_w_ih, grad_h0, grad_c0, grad_h_steps, bptt_chunk):
     """Backpropagation through time for the LSTM; grad_cT is the gradient of c_n."""
+    grad_xproj = _all_steps(grad_xproj, grad_hs.shape[0])
     grad_h_next = np.zeros(h0.shape, dtype=grad_h0.dtype)
     grad_c = grad_cT.copy()  # dLoss/dc_t arriving from step t + 1 (or c_n)
     grad_c_prev = np.empty(h0.shape, dtype=grad_h0.dtype)
@@ -327,6 +340,7 @@ def gru_sequence_forward(x_rows, w_ih, w_hh, b_hh, h0, hs, workspace):
 def gru_sequence_backward(grad_hs, w_hh, b_hh, h0, hs, workspace, x_rows,
                           grad_xproj, grad_w_hh, grad_w_ih, grad_b_hh, grad_h0, grad_h_steps, bptt_chunk):
     """Backpropagation through time for the GRU (b_hh is not needed: workspace holds gh_n)."""
+    grad_xproj = _all_steps(grad_xproj, grad_hs.shape[0])
     T, B, G = grad_xproj.shape
     grad_gh = np.empty((T, B, G), dtype=grad_xproj.dtype)  # all steps: grad_w_hh is one matmul
     grad_h_next = np.zeros(h0.shape, dtype=grad_h0.dtype)

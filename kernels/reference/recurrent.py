@@ -28,6 +28,16 @@ def _grad_w_hh(grad_pre: np.ndarray, h0: np.ndarray, hs: np.ndarray, grad_w_hh: 
         grad_w_hh += grad_pre[1:].reshape((T - 1) * B, G).T @ hs[:-1].reshape((T - 1) * B, H)
 
 
+def _all_steps(grad_xproj: np.ndarray, T: int) -> np.ndarray:
+    """grad_xproj, or a buffer for all T steps when the caller passed none (0 steps: it does not
+    want the gate gradients, only what they make)."""
+    if grad_xproj.shape[0] == T:
+        return grad_xproj
+    if grad_xproj.shape[0] != 0:
+        raise ValueError(f"grad_xproj must have all {T} steps or none, got shape {grad_xproj.shape}")
+    return np.empty((T, *grad_xproj.shape[1:]), grad_xproj.dtype)
+
+
 def _grad_w_ih(grad_xproj: np.ndarray, x_rows: np.ndarray, grad_w_ih: np.ndarray) -> None:
     """grad_w_ih = sum over the T·B rows of grad_xproj^T x_rows (nothing to do for 0 columns)."""
     T, B, G = grad_xproj.shape
@@ -124,6 +134,7 @@ def rnn_sequence_forward(x_rows, w_ih, w_hh, h0, hs):
 def rnn_sequence_backward(grad_hs, w_hh, h0, hs, x_rows, grad_xproj, grad_w_hh, grad_w_ih, grad_h0, grad_h_steps,
                           bptt_chunk):
     """Backpropagation through time; grad_xproj[t] is the gradient of step t's pre-activation."""
+    grad_xproj = _all_steps(grad_xproj, grad_hs.shape[0])
     grad_h_next = np.zeros_like(h0)  # dLoss/dh_t arriving from step t + 1
     for t in reversed(range(grad_hs.shape[0])):
         np.add(grad_hs[t], grad_h_next, out=grad_h_steps[t])
@@ -155,6 +166,7 @@ def lstm_sequence_forward(x_rows, w_ih, w_hh, h0, c0, hs, cs, gates):
 def lstm_sequence_backward(grad_hs, grad_cT, w_hh, h0, c0, hs, cs, gates, x_rows,
                            grad_xproj, grad_w_hh, grad_w_ih, grad_h0, grad_c0, grad_h_steps, bptt_chunk):
     """Backpropagation through time for the LSTM; grad_cT is the gradient of c_n."""
+    grad_xproj = _all_steps(grad_xproj, grad_hs.shape[0])
     grad_h_next = np.zeros_like(h0)
     grad_c = grad_cT.copy()         # dLoss/dc_t arriving from step t + 1 (or c_n)
     grad_c_prev = np.empty_like(grad_c)
@@ -192,6 +204,7 @@ def gru_sequence_forward(x_rows, w_ih, w_hh, b_hh, h0, hs, workspace):
 def gru_sequence_backward(grad_hs, w_hh, b_hh, h0, hs, workspace, x_rows,
                           grad_xproj, grad_w_hh, grad_w_ih, grad_b_hh, grad_h0, grad_h_steps, bptt_chunk):
     """Backpropagation through time for the GRU (b_hh is not needed: workspace holds gh_n)."""
+    grad_xproj = _all_steps(grad_xproj, grad_hs.shape[0])
     grad_gh = np.empty_like(grad_xproj)  # all steps, so grad_w_hh is one matmul at the end
     grad_h_next = np.zeros_like(h0)
     grad_h_direct = np.empty_like(h0)

@@ -190,6 +190,13 @@ def _input_side_grads(ctx, grad_xprojs: list, grad_w_rows: list, w_ih, x_index: 
     return grad_x, grad_w_ih, grad_bias
 
 
+def _gate_grads_out(ctx, hs, w_hh, x_index: int):
+    """The backward kernel's grad_xproj for one part (hs: the part's [T, B, H]): [T, B, G] when x
+    wants its gradient (made from it), else [0, B, G], and the kernel keeps only what it needs."""
+    T, B, _ = hs.shape
+    return np.empty((T if ctx.needs_input_grad[x_index] else 0, B, w_hh.shape[0]), w_hh.dtype)
+
+
 def _rows_for_weight_grads(ctx, x_rows, w_ih_index: int, bias_indices: tuple):
     """The x_rows a backward kernel multiplies into grad_w_ih: all of them when the weight or the
     bias wants a gradient (a bias always rides as x_rows' last column, see ``_projection_inputs``), none
@@ -286,8 +293,9 @@ class RNNSequence(Function):
         grad_hs = _grad_steps(grad_hs, grad_hn, w_hh.dtype, ctx.reverse)
         indices = (0, 2, (4, 5))  # x, w_ih, the biases: b_ih and b_hh enter the same sum, same gradient
         rows = [_rows_for_weight_grads(ctx, r, *indices[1:]) for r in x_rows]
-        grads = [SimpleNamespace(xproj=np.empty_like(hs), w_hh=np.empty_like(w_hh), h0=np.empty_like(h0),
-                                 w_rows=np.empty((w_hh.shape[0], r.shape[1]), w_hh.dtype), h_steps=np.empty_like(hs))
+        grads = [SimpleNamespace(xproj=_gate_grads_out(ctx, hs, w_hh, indices[0]), w_hh=np.empty_like(w_hh),
+                                 w_rows=np.empty((w_hh.shape[0], r.shape[1]), w_hh.dtype), h0=np.empty_like(h0),
+                                 h_steps=np.empty_like(hs))
                  for h0, hs, r in zip(h0_parts, hs_parts, rows)]
         _run_parts(ctx.backend.rnn_sequence_backward,
                    [(_part(grad_hs, part, 1), w_hh, h0, hs, r, d.xproj, d.w_hh, d.w_rows, d.h0, d.h_steps,
@@ -337,7 +345,7 @@ class LSTMSequence(Function):
         grad_cT = np.ascontiguousarray(grad_cn, dtype=w_hh.dtype)
         indices = (0, 3, (5, 6))  # x, w_ih, the biases
         rows = [_rows_for_weight_grads(ctx, r, *indices[1:]) for r in x_rows]
-        grads = [SimpleNamespace(xproj=np.empty_like(g), w_hh=np.empty_like(w_hh),
+        grads = [SimpleNamespace(xproj=_gate_grads_out(ctx, h, w_hh, indices[0]), w_hh=np.empty_like(w_hh),
                                  w_rows=np.empty((w_hh.shape[0], r.shape[1]), w_hh.dtype), h0=np.empty_like(h0),
                                  c0=np.empty_like(c0), h_steps=np.empty_like(h))
                  for (h0, c0), h, g, r in zip(states, hs, gates, rows)]
@@ -386,7 +394,7 @@ class GRUSequence(Function):
         grad_hs = _grad_steps(grad_hs, grad_hn, w_hh.dtype, ctx.reverse)
         indices = (0, 2, (4,))  # x, w_ih, b_ih
         rows = [_rows_for_weight_grads(ctx, r, *indices[1:]) for r in x_rows]
-        grads = [SimpleNamespace(xproj=np.empty((*h.shape[:2], w_hh.shape[0]), w_hh.dtype),
+        grads = [SimpleNamespace(xproj=_gate_grads_out(ctx, h, w_hh, indices[0]),
                                  w_hh=np.empty_like(w_hh), w_rows=np.empty((w_hh.shape[0], r.shape[1]), w_hh.dtype),
                                  b_hh=np.empty_like(b_hh), h0=np.empty_like(h0), h_steps=np.empty_like(h))
                  for h0, h, r in zip(h0_parts, hs, rows)]

@@ -246,6 +246,26 @@ def test_sequence_backward_with_no_input_weight_gradient(kernels, reference, rng
         np.testing.assert_allclose(got[out], expected[out], **TOL[dtype], err_msg=out)
 
 
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("T,B,H", [(7, 3, 10), (13, 40, 24)], ids=["short", "chunks"])
+def test_sequence_backward_without_gate_gradients(kernels, reference, rng, cell, dtype, T, B, H):
+    """grad_xproj with 0 steps (the op does not want the gate gradients, only grad_w_ih): every
+    other output as when it is made, on every backend; a wrong step count is refused."""
+    shapes, data = random_inputs(rng, cell, T, B, H, dtype)
+    data.update(call(reference, f"{cell}_sequence_forward", data, shapes, dtype))
+    expected = call(reference, f"{cell}_sequence_backward", data, shapes, dtype, 3)
+    none = dict(shapes, grad_xproj=(0, *shapes["grad_xproj"][1:]))
+    got = call(kernels, f"{cell}_sequence_backward", data, none, dtype, 3)
+    assert got["grad_xproj"].shape[0] == 0
+    for out in expected:
+        if out != "grad_xproj":
+            np.testing.assert_allclose(got[out], expected[out], **TOL[dtype], err_msg=out)
+    wrong = dict(shapes, grad_xproj=(T - 1, *shapes["grad_xproj"][1:]))
+    with pytest.raises(ValueError, match="grad_xproj"):
+        call(kernels, f"{cell}_sequence_backward", data, wrong, dtype, 3)
+
+
 @pytest.fixture
 def cython_recurrent():
     return pytest.importorskip("minigrad.kernels.cython_impl._recurrent", reason="Cython kernels not built")
