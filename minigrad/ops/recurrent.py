@@ -160,12 +160,24 @@ def _time_major(x, reverse: bool):
     return np.ascontiguousarray(x[::-1]) if reverse else x
 
 
-def _grad_steps(grad_hs, grad_hn, dtype, reverse: bool):
-    """grad_hs in processing order as a fresh C-contiguous array, with h_n's gradient added at the
-    last step (the kernel contract: grad_hs already includes it)."""
-    g = np.array(grad_hs[::-1] if reverse else grad_hs, dtype=dtype, order="C")
-    g[-1] += grad_hn
-    return g
+def _grad_steps(grad_hs, grad_hn, dtype, reverse: bool, parts: list) -> list:
+    """grad_hs in processing order, one fresh C-contiguous array per batch part (one copy each),
+    with h_n's gradient added at the last step (the kernel contract: grad_hs already includes it)."""
+    ordered = grad_hs[::-1] if reverse else grad_hs
+    pieces = []
+    for part in parts:
+        g = np.array(ordered[:, part], dtype=dtype, order="C")
+        g[-1] += grad_hn[part]
+        pieces.append(g)
+    return pieces
+
+
+def _sum_parts(arrays: list):
+    """The parts' gradients added up, into the first part's array (the kernels' outputs: ours)."""
+    total = arrays[0]
+    for a in arrays[1:]:
+        total += a
+    return total
 
 
 def _input_side_grads(ctx, grad_xprojs: list, grad_w_rows: list, w_ih, x_index: int, w_ih_index: int,
@@ -182,7 +194,7 @@ def _input_side_grads(ctx, grad_xprojs: list, grad_w_rows: list, w_ih, x_index: 
                        axis=1)
         if ctx.reverse:
             grad_x = grad_x[::-1]
-    grad_w = sum(grad_w_rows[1:], grad_w_rows[0])
+    grad_w = _sum_parts(grad_w_rows)
     if needs[w_ih_index]:
         grad_w_ih = np.ascontiguousarray(grad_w[:, :I])
     if any(needs[k] for k in bias_indices):  # then x_rows has the ones column
@@ -290,7 +302,7 @@ class RNNSequence(Function):
     @staticmethod
     def backward(ctx, grad_hs, grad_hn):
         x_rows, h0_parts, w_ih, w_hh, hs_parts = ctx.saved_tensors
-        grad_hs = _grad_steps(grad_hs, grad_hn, w_hh.dtype, ctx.reverse)
+        grad_hs = _grad_steps(grad_hs, grad_hn, w_hh.dtype, ctx.reverse, ctx.parts)
         indices = (0, 2, (4, 5))  # x, w_ih, the biases: b_ih and b_hh enter the same sum, same gradient
         rows = [_rows_for_weight_grads(ctx, r, *indices[1:]) for r in x_rows]
         grads = [SimpleNamespace(xproj=_gate_grads_out(ctx, hs, w_hh, indices[0]), w_hh=np.empty_like(w_hh),
@@ -298,13 +310,13 @@ class RNNSequence(Function):
                                  h_steps=np.empty_like(hs))
                  for h0, hs, r in zip(h0_parts, hs_parts, rows)]
         _run_parts(ctx.backend.rnn_sequence_backward,
-                   [(_part(grad_hs, part, 1), w_hh, h0, hs, r, d.xproj, d.w_hh, d.w_rows, d.h0, d.h_steps,
-                     ctx.bptt_chunk) for part, h0, hs, r, d in zip(ctx.parts, h0_parts, hs_parts, rows, grads)])
+                   [(g, w_hh, h0, hs, r, d.xproj, d.w_hh, d.w_rows, d.h0, d.h_steps, ctx.bptt_chunk)
+                    for g, h0, hs, r, d in zip(grad_hs, h0_parts, hs_parts, rows, grads)])
         _keep(ctx, ctx.record, hidden_grads=[d.h_steps for d in grads])
         grad_x, grad_w_ih, grad_b = _input_side_grads(ctx, [d.xproj for d in grads], [d.w_rows for d in grads],
                                                       w_ih, *indices)
         needs = ctx.needs_input_grad
-        grad_w_hh = sum(d.w_hh for d in grads) if needs[3] else None
+        grad_w_hh = _sum_parts([d.w_hh for d in grads]) if needs[3] else None
         grad_h0 = _join([d.h0 for d in grads], axis=0) if needs[1] else None
         return grad_x, grad_h0, grad_w_ih, grad_w_hh, grad_b, grad_b
 
@@ -341,7 +353,7 @@ class LSTMSequence(Function):
     @staticmethod
     def backward(ctx, grad_hs, grad_hn, grad_cn):
         x_rows, states, w_ih, w_hh, hs, cs, gates = ctx.saved_tensors
-        grad_hs = _grad_steps(grad_hs, grad_hn, w_hh.dtype, ctx.reverse)
+        grad_hs = _grad_steps(grad_hs, grad_hn, w_hh.dtype, ctx.reverse, ctx.parts)
         grad_cT = np.ascontiguousarray(grad_cn, dtype=w_hh.dtype)
         indices = (0, 3, (5, 6))  # x, w_ih, the biases
         rows = [_rows_for_weight_grads(ctx, r, *indices[1:]) for r in x_rows]
@@ -350,16 +362,17 @@ class LSTMSequence(Function):
                                  c0=np.empty_like(c0), h_steps=np.empty_like(h))
                  for (h0, c0), h, g, r in zip(states, hs, gates, rows)]
         _run_parts(ctx.backend.lstm_sequence_backward,
-                   [(_part(grad_hs, part, 1), _part(grad_cT, part, 0), w_hh, h0, c0, h, c, g, r,
+                   [(gh, _part(grad_cT, part, 0), w_hh, h0, c0, h, c, g, r,
                      d.xproj, d.w_hh, d.w_rows, d.h0, d.c0, d.h_steps, ctx.bptt_chunk)
-                    for part, (h0, c0), h, c, g, r, d in zip(ctx.parts, states, hs, cs, gates, rows, grads)])
+                    for gh, part, (h0, c0), h, c, g, r, d in zip(grad_hs, ctx.parts, states, hs, cs, gates, rows,
+                                                                 grads)])
         _keep(ctx, ctx.record, hidden_grads=[d.h_steps for d in grads])
         grad_x, grad_w_ih, grad_b = _input_side_grads(ctx, [d.xproj for d in grads], [d.w_rows for d in grads],
                                                       w_ih, *indices)
         needs = ctx.needs_input_grad  # b_ih and b_hh alike: both enter the same sum
         return (grad_x, _join([d.h0 for d in grads], axis=0) if needs[1] else None,
                 _join([d.c0 for d in grads], axis=0) if needs[2] else None, grad_w_ih,
-                sum(d.w_hh for d in grads) if needs[4] else None, grad_b, grad_b)
+                _sum_parts([d.w_hh for d in grads]) if needs[4] else None, grad_b, grad_b)
 
 
 class GRUSequence(Function):
@@ -391,7 +404,7 @@ class GRUSequence(Function):
     @staticmethod
     def backward(ctx, grad_hs, grad_hn):
         x_rows, h0_parts, w_ih, w_hh, b_hh, hs, workspaces = ctx.saved_tensors
-        grad_hs = _grad_steps(grad_hs, grad_hn, w_hh.dtype, ctx.reverse)
+        grad_hs = _grad_steps(grad_hs, grad_hn, w_hh.dtype, ctx.reverse, ctx.parts)
         indices = (0, 2, (4,))  # x, w_ih, b_ih
         rows = [_rows_for_weight_grads(ctx, r, *indices[1:]) for r in x_rows]
         grads = [SimpleNamespace(xproj=_gate_grads_out(ctx, h, w_hh, indices[0]),
@@ -399,16 +412,15 @@ class GRUSequence(Function):
                                  b_hh=np.empty_like(b_hh), h0=np.empty_like(h0), h_steps=np.empty_like(h))
                  for h0, h, r in zip(h0_parts, hs, rows)]
         _run_parts(ctx.backend.gru_sequence_backward,
-                   [(_part(grad_hs, part, 1), w_hh, b_hh, h0, h, ws, r, d.xproj, d.w_hh, d.w_rows, d.b_hh, d.h0,
-                     d.h_steps, ctx.bptt_chunk)
-                    for part, h0, h, ws, r, d in zip(ctx.parts, h0_parts, hs, workspaces, rows, grads)])
+                   [(g, w_hh, b_hh, h0, h, ws, r, d.xproj, d.w_hh, d.w_rows, d.b_hh, d.h0, d.h_steps, ctx.bptt_chunk)
+                    for g, h0, h, ws, r, d in zip(grad_hs, h0_parts, hs, workspaces, rows, grads)])
         _keep(ctx, ctx.record, hidden_grads=[d.h_steps for d in grads])
         grad_x, grad_w_ih, grad_b_ih = _input_side_grads(ctx, [d.xproj for d in grads], [d.w_rows for d in grads],
                                                          w_ih, *indices)
         needs = ctx.needs_input_grad
         return (grad_x, _join([d.h0 for d in grads], axis=0) if needs[1] else None, grad_w_ih,
-                sum(d.w_hh for d in grads) if needs[3] else None, grad_b_ih,
-                sum(d.b_hh for d in grads) if needs[5] else None)
+                _sum_parts([d.w_hh for d in grads]) if needs[3] else None, grad_b_ih,
+                _sum_parts([d.b_hh for d in grads]) if needs[5] else None)
 
 
 # ----------------------------------------------------------------------------- cells
