@@ -13,6 +13,9 @@ import threading
 import warnings
 
 from . import kernels as _kernels
+from .kernels.cpu import disabled_features as _disabled_features
+
+_disabled_features()  # a misspelt MINIGRAD_DISABLE_CPU_FEATURES fails at import, not silently later
 
 # Preference order of the default backend: fastest first, as measured in BENCHMARKS.md.
 DEFAULT_PREFERENCE = ("cython", "numba", "numpy")

@@ -17,6 +17,8 @@ from scipy.linalg.cython_blas cimport dgemm, sgemm
 
 import numpy as np
 
+from minigrad.kernels.cpu import disabled_features
+
 
 # ----------------------------------------------------------------------------- sigmoid and tanh
 # Written out so that the loops vectorise: libm's exp/tanh are calls (5-50 ns an element here,
@@ -194,12 +196,14 @@ cdef extern from "packed_gemm.h":
     bint mg_packed_gemm_supported()
 
 
-cdef bint _packed_step_matmul = mg_packed_gemm_supported()
+# MINIGRAD_DISABLE_CPU_FEATURES=AVX512F (see kernels/cpu.py) takes the BLAS route an AVX2-only CPU takes.
+_avx512_switched_off = "AVX512F" in disabled_features()
+cdef bint _packed_step_matmul = mg_packed_gemm_supported() and not _avx512_switched_off
 
 
 def packed_step_matmul_supported():
-    """Whether this CPU runs the packed per-step matmul (AVX-512F)."""
-    return bool(mg_packed_gemm_supported())
+    """Whether the packed per-step matmul may run: the CPU has AVX-512F and it is not switched off."""
+    return bool(mg_packed_gemm_supported()) and not _avx512_switched_off
 
 
 def set_packed_step_matmul(bint enabled):
@@ -210,9 +214,22 @@ def set_packed_step_matmul(bint enabled):
     global _packed_step_matmul
     if enabled and not mg_packed_gemm_supported():
         raise RuntimeError("packed step matmul needs a CPU with AVX-512F; this one has none")
+    if enabled and _avx512_switched_off:
+        raise RuntimeError("packed step matmul needs AVX-512F, which MINIGRAD_DISABLE_CPU_FEATURES switched off")
     previous = _packed_step_matmul
     _packed_step_matmul = enabled
     return previous
+
+
+def step_matmul_route():
+    """Which matmul the float32 sequence kernels run now, and why, in words."""
+    if _packed_step_matmul:
+        return "packed AVX-512 microkernel (packed_gemm.h)"
+    if not mg_packed_gemm_supported():
+        return "BLAS (this CPU has no AVX-512F)"
+    if _avx512_switched_off:
+        return "BLAS (AVX-512F switched off by MINIGRAD_DISABLE_CPU_FEATURES)"
+    return "BLAS (set_packed_step_matmul(False))"
 
 
 cdef object _pack_step_weight(const floating[:, ::1] w_hh, bint transpose):

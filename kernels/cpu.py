@@ -1,0 +1,68 @@
+"""What this CPU offers the kernels, and which of minigrad's own SIMD paths a user switched off.
+
+``MINIGRAD_DISABLE_CPU_FEATURES`` (like NumPy's ``NPY_DISABLE_CPU_FEATURES``) names features,
+separated by commas or spaces, that minigrad's hand-written SIMD code must not use even where the
+CPU has them, so that an AVX-512 machine can run the route an AVX2-only laptop takes:
+
+    MINIGRAD_DISABLE_CPU_FEATURES=AVX512F   the Cython recurrent kernels multiply by BLAS, not by
+                                            the packed AVX-512 microkernel (packed_gemm.h)
+
+It does not reach NumPy's or OpenBLAS's own dispatch: ``NPY_DISABLE_CPU_FEATURES`` and
+``OPENBLAS_CORETYPE=Haswell`` (or ``Sandybridge``, ``Nehalem``) do that, and
+``NUMBA_CPU_NAME=generic`` compiles Numba's kernels for no particular CPU.
+"""
+from __future__ import annotations
+
+import os
+import platform
+
+SWITCH = "MINIGRAD_DISABLE_CPU_FEATURES"
+KNOWN_FEATURES = ("AVX512F",)
+
+
+def disabled_features() -> frozenset[str]:
+    """The features named in MINIGRAD_DISABLE_CPU_FEATURES; an unknown name is an error, not a no-op."""
+    names = os.environ.get(SWITCH, "").replace(",", " ").upper().split()
+    unknown = sorted(set(names) - set(KNOWN_FEATURES))
+    if unknown:
+        raise ValueError(f"{SWITCH}={os.environ[SWITCH]!r}: unknown feature(s) {', '.join(unknown)}; "
+                         f"known: {', '.join(KNOWN_FEATURES)}")
+    return frozenset(names)
+
+
+def simd_level() -> str:
+    """The widest vector ISA NumPy found on this CPU: AVX-512, AVX2, SSE4.2, NEON, ... or 'none'."""
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__ as features
+    except ImportError:  # NumPy < 2
+        from numpy.core._multiarray_umath import __cpu_features__ as features
+    for name, label in (("AVX512F", "AVX-512"), ("AVX2", "AVX2"), ("SSE42", "SSE4.2"), ("SVE", "SVE"),
+                        ("ASIMD", "NEON"), ("NEON", "NEON"), ("VSX", "VSX")):
+        if features.get(name):
+            return label
+    return "none"
+
+
+def cpu_model() -> str:
+    """The CPU's model name (from /proc/cpuinfo where there is one), else what platform says."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def blas_cores() -> list[str]:
+    """Each loaded BLAS library and the kernel it chose, e.g. 'openblas 0.3.31 SkylakeX (2 threads)'."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return ["threadpoolctl not installed: BLAS kernel unknown"]
+    import numpy  # noqa: F401  (loads NumPy's BLAS so that threadpoolctl sees it)
+
+    return [f"{info['internal_api']} {info.get('version') or '?'} {info.get('architecture') or '?'} "
+            f"({info['num_threads']} threads)"
+            for info in threadpool_info() if info["user_api"] == "blas"]
