@@ -66,3 +66,33 @@ def blas_cores() -> list[str]:
     return [f"{info['internal_api']} {info.get('version') or '?'} {info.get('architecture') or '?'} "
             f"({info['num_threads']} threads)"
             for info in threadpool_info() if info["user_api"] == "blas"]
+
+
+def numba_target() -> str:
+    """The CPU Numba compiles for: NUMBA_CPU_NAME when set (e.g. 'generic'), else the host's."""
+    try:
+        from numba.core import config
+        import llvmlite.binding as llvm
+    except ImportError as exc:
+        return f"numba not installed ({exc})"
+    return config.CPU_NAME or f"{llvm.get_host_cpu_name()} (host)"
+
+
+def recurrent_route() -> str:
+    """The matmul the Cython recurrent sequence kernels run in float32 on this CPU, now."""
+    try:
+        from .cython_impl import _recurrent
+    except ImportError as exc:
+        return f"Cython kernels not built ({exc})"
+    return _recurrent.step_matmul_route()
+
+
+def report_lines() -> list[str]:
+    """The machine as the kernels see it: one 'name: value' line each."""
+    switches = [f"{name}={os.environ[name]}" for name in (SWITCH, "OPENBLAS_CORETYPE", "NPY_DISABLE_CPU_FEATURES",
+                                                          "NUMBA_CPU_NAME") if os.environ.get(name)]
+    return [f"CPU: {cpu_model()} ({platform.machine()}), SIMD: {simd_level()}",
+            *(f"BLAS: {line}" for line in blas_cores()),
+            f"Numba compiles for: {numba_target()}",
+            f"Cython recurrent step matmul (float32): {recurrent_route()}",
+            f"CPU switches set: {', '.join(switches) if switches else 'none'}"]

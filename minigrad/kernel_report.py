@@ -94,6 +94,9 @@ def main(argv=None) -> int:
     parser.add_argument("--backend", action="append", help="only this backend (repeatable)")
     parser.add_argument("--dtype", default="float32", choices=["float32", "float64"])
     args = parser.parse_args(argv)
+    from .kernels.cpu import report_lines
+
+    print("\n".join(report_lines()) + "\n")
     rows = report(args.backend, np.dtype(args.dtype))
     print(f"Kernels on sample inputs ({args.dtype}); the reference is the numpy backend.\n")
     print(format_report(rows))

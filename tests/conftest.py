@@ -48,3 +48,34 @@ def reference():
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+# -- No silent skips: the end of every run says what did not run, and why. ----------------------
+ORACLE_INSTALL = 'pip install -e ".[oracle]"'
+
+
+def _skip_reason(report) -> str:
+    longrepr = report.longrepr
+    return longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+
+
+def pytest_terminal_summary(terminalreporter):
+    skipped = terminalreporter.stats.get("skipped", [])
+    if not skipped:
+        return
+    oracle = [r for r in skipped if "'torch'" in _skip_reason(r)]
+    others: dict[str, int] = {}
+    for report in skipped:
+        if report not in oracle:
+            reason = _skip_reason(report).removeprefix("Skipped: ")
+            others[reason] = others.get(reason, 0) + 1
+    write = terminalreporter.write_line
+    terminalreporter.section("what did not run", sep="=", yellow=True, bold=True)
+    if oracle:
+        # A module that imports torch at its top is skipped whole: one report for all its tests.
+        modules = sum(1 for r in oracle if r.when == "collect" or "::" not in r.nodeid)
+        tests = len(oracle) - modules
+        write(f"PYTORCH ORACLE NOT INSTALLED: {tests} oracle tests and {modules} whole test modules did not "
+              f"run; install it with: {ORACLE_INSTALL}", yellow=True, bold=True)
+    for reason, count in sorted(others.items(), key=lambda item: -item[1]):
+        write(f"{count} skipped: {reason}", yellow=True)

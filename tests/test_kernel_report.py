@@ -41,3 +41,14 @@ def test_cli_kernels_command_runs_the_report(capsys):
     from minigrad.cli import main
     assert main(["kernels", "--backend", "numpy"]) == 0
     assert "conv2d_forward" in capsys.readouterr().out
+
+
+def test_report_names_the_machine_the_kernels_run_on(capsys, monkeypatch):
+    monkeypatch.setenv("NUMBA_CPU_NAME", "generic")   # shown as a switch; Numba itself read it at import
+    assert kernel_report.main(["--backend", "numpy"]) == 0
+    head = capsys.readouterr().out.split("\n\n")[0].splitlines()
+    assert [line.split(":")[0] for line in head if not line.startswith("BLAS")] == [
+        "CPU", "Numba compiles for", "Cython recurrent step matmul (float32)", "CPU switches set"]
+    assert "SIMD: " in head[0]
+    assert any(line.startswith("BLAS: ") for line in head)
+    assert "NUMBA_CPU_NAME=generic" in head[-1]
