@@ -93,10 +93,13 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="minigrad kernels", description=__doc__.splitlines()[0])
     parser.add_argument("--backend", action="append", help="only this backend (repeatable)")
     parser.add_argument("--dtype", default="float32", choices=["float32", "float64"])
+    parser.add_argument("--machine", action="store_true", help="only the machine: CPU, SIMD, BLAS kernel, routes")
     args = parser.parse_args(argv)
     from .kernels.cpu import report_lines
 
     print("\n".join(report_lines()) + "\n")
+    if args.machine:
+        return 0
     rows = report(args.backend, np.dtype(args.dtype))
     print(f"Kernels on sample inputs ({args.dtype}); the reference is the numpy backend.\n")
     print(format_report(rows))

@@ -52,3 +52,9 @@ def test_report_names_the_machine_the_kernels_run_on(capsys, monkeypatch):
     assert "SIMD: " in head[0]
     assert any(line.startswith("BLAS: ") for line in head)
     assert "NUMBA_CPU_NAME=generic" in head[-1]
+
+
+def test_machine_flag_prints_only_the_machine(capsys):
+    assert kernel_report.main(["--machine"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("CPU: ") and "Kernels on sample inputs" not in printed
