@@ -280,7 +280,7 @@ def test_cython_packed_step_matmul_matches_blas(cython_recurrent, reference, rng
     sequences long enough (T·B > 256) for the weight gradients to come in several chunks of steps
     (the last one short)."""
     if not cython_recurrent.packed_step_matmul_supported():
-        pytest.skip("this CPU has no AVX-512F: the Cython kernels always use BLAS here")
+        pytest.skip(f"no packed route to compare here: {cython_recurrent.step_matmul_route()}")
     dtype = np.float32
     shapes, data = random_inputs(rng, cell, T, B, H, dtype)
     previous = cython_recurrent.set_packed_step_matmul(True)
