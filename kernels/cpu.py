@@ -7,7 +7,9 @@ CPU has them, so that an AVX-512 machine can run the route an AVX2-only laptop t
     MINIGRAD_DISABLE_CPU_FEATURES=AVX512F   the Cython recurrent kernels multiply by BLAS, not by
                                             the packed AVX-512 microkernel (packed_gemm.h)
 
-It does not reach NumPy's or OpenBLAS's own dispatch: ``NPY_DISABLE_CPU_FEATURES`` and
+It does not reach the elementwise loops' GCC target_clones in _recurrent.pyx (their x86-64-v4 and
+-v3 clones do the same FMA arithmetic, only on wider vectors, so results do not change), nor
+NumPy's or OpenBLAS's own dispatch: ``NPY_DISABLE_CPU_FEATURES`` and
 ``OPENBLAS_CORETYPE=Haswell`` (or ``Sandybridge``, ``Nehalem``) do that, and
 ``NUMBA_CPU_NAME=generic`` compiles Numba's kernels for no particular CPU.
 """
