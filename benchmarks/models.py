@@ -90,8 +90,8 @@ def build(lib, name: str, torch_state: dict | None = None):
         x = rng.standard_normal((64, 1, 28, 28)).astype(np.float32)
         y = rng.integers(0, 10, 64)
         loss_fn, opt = nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.01)
-    elif name in ("lstm", "gru"):
-        model = Recurrent(nn.LSTM if name == "lstm" else nn.GRU, 28, 128, 10)
+    elif name in ("lstm", "gru", "rnn"):
+        model = Recurrent({"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}[name], 28, 128, 10)
         x = rng.standard_normal((64, 28, 28)).astype(np.float32)
         y = rng.integers(0, 10, 64)
         loss_fn, opt = nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.01)

@@ -1,7 +1,8 @@
 """Recurrent training steps, minigrad (every available backend) beside PyTorch in the same run.
 
 A step is forward, loss, backward and optimiser step, float32.  Models: LSTM 28→128 over 28
-steps, batch 64, last hidden → Linear 128→10, cross-entropy, SGD; the same with GRU; the tiny
+steps, batch 64, last hidden → Linear 128→10, cross-entropy, SGD; the same with GRU and with a
+tanh RNN (--models rnn, not in the default set); the tiny
 char-LSTM (vocab 5 one-hot, hidden 6, 6 steps, batch 1, Linear 6→5 per step, Adam).  Both
 libraries start from the same weights.  Steps are interleaved one by one (PyTorch, minigrad
 backend A, B, ..., then again), median of --steps steps after --warmup steps (ten times as many
@@ -27,6 +28,7 @@ def _parse() -> argparse.Namespace:
     parser.add_argument("--steps", type=int, default=30, help="timed steps per model (>= 20)")
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--models", nargs="+", default=["lstm", "gru", "char_lstm"])
+    parser.add_argument("--backends", nargs="+", help="minigrad backends to run (default: every available one)")
     parser.add_argument("--json", action="store_true", help="print results as JSON (used by the parent run)")
     parser.add_argument("--profile", metavar="MODEL:BACKEND",
                         help="cProfile 50 minigrad steps of one model on one backend and print the top entries")
@@ -53,9 +55,10 @@ from models import build  # noqa: E402  (the models, shared with the end-to-end 
 DESCRIPTIONS = {
     "lstm": "LSTM 28→128, 28 steps, batch 64, SGD",
     "gru": "GRU 28→128, 28 steps, batch 64, SGD",
+    "rnn": "RNN (tanh) 28→128, 28 steps, batch 64, SGD",
     "char_lstm": "char-LSTM vocab 5, hidden 6, 6 steps, batch 1, Adam",
 }
-AIMS = {"lstm": 1.0, "gru": 1.0, "char_lstm": 2.0}
+AIMS = {"lstm": 1.0, "gru": 1.0, "rnn": 1.0, "char_lstm": 2.0}
 
 
 def make_step(model, loss_fn, opt, x, y, backend: str | None = None):
@@ -116,7 +119,7 @@ def run_here(args) -> list:
     import minigrad as mg
 
     torch.set_num_threads(args.threads)
-    backends = mg.available_backends()
+    backends = args.backends or mg.available_backends()
     rows = []
     for name in args.models:
         # ~1 ms steps: ten times as many, so a scheduler preemption (a few ms) cannot move the median
@@ -176,6 +179,8 @@ def main() -> None:
     for threads in (1, 2):
         command = [sys.executable, os.path.abspath(__file__), "--threads", str(threads), "--json",
                    "--steps", str(args.steps), "--warmup", str(args.warmup), "--models", *args.models]
+        if args.backends:
+            command += ["--backends", *args.backends]
         done = subprocess.run(command, capture_output=True, text=True, check=True)
         rows.extend(json.loads(done.stdout.strip().splitlines()[-1]))
     import minigrad as mg
