@@ -4,8 +4,11 @@
 separated by commas or spaces, that minigrad's hand-written SIMD code must not use even where the
 CPU has them, so that an AVX-512 machine can run the route an AVX2-only laptop takes:
 
-    MINIGRAD_DISABLE_CPU_FEATURES=AVX512F   the Cython recurrent kernels multiply by BLAS, not by
-                                            the packed AVX-512 microkernel (packed_gemm.h)
+    MINIGRAD_DISABLE_CPU_FEATURES=AVX512F   the Cython recurrent kernels multiply by the packed
+                                            AVX2+FMA microkernel (packed_gemm_avx2.h), not by the
+                                            AVX-512 one (packed_gemm.h)
+    MINIGRAD_DISABLE_CPU_FEATURES=AVX2      ... by BLAS, as on a CPU older than Haswell; this also
+                                            switches AVX-512 off (every AVX-512 CPU has AVX2)
 
 It does not reach the elementwise loops' GCC target_clones in _recurrent.pyx (their x86-64-v4 and
 -v3 clones do the same FMA arithmetic, only on wider vectors, so results do not change), nor
@@ -19,7 +22,7 @@ import os
 import platform
 
 SWITCH = "MINIGRAD_DISABLE_CPU_FEATURES"
-KNOWN_FEATURES = ("AVX512F",)
+KNOWN_FEATURES = ("AVX512F", "AVX2")
 
 
 def disabled_features() -> frozenset[str]:

@@ -196,40 +196,108 @@ cdef extern from "packed_gemm.h":
     bint mg_packed_gemm_supported()
 
 
-# MINIGRAD_DISABLE_CPU_FEATURES=AVX512F (see kernels/cpu.py) takes the BLAS route an AVX2-only CPU takes.
-_avx512_switched_off = "AVX512F" in disabled_features()
-cdef bint _packed_step_matmul = mg_packed_gemm_supported() and not _avx512_switched_off
+cdef extern from "packed_gemm_avx2.h":
+    void mg_packed_gemm_avx2_f32(Py_ssize_t M, Py_ssize_t N, Py_ssize_t K, const float *a, Py_ssize_t rs_a,
+                                 Py_ssize_t cs_a, const float *packed, float *c, Py_ssize_t ldc,
+                                 int accumulate) noexcept nogil
+    void mg_blocks_gemm2_avx2_f32(Py_ssize_t M, Py_ssize_t K, const float *a_blocks, Py_ssize_t N1,
+                                  const float *packed1, float *c1, Py_ssize_t N2, const float *packed2,
+                                  float *c2, int accumulate) noexcept nogil
+    bint mg_packed_gemm_avx2_supported()
+
+
+ctypedef void (*packed_gemm_fn)(Py_ssize_t M, Py_ssize_t N, Py_ssize_t K, const float *a, Py_ssize_t rs_a,
+                                Py_ssize_t cs_a, const float *packed, float *c, Py_ssize_t ldc,
+                                int accumulate) noexcept nogil
+ctypedef void (*blocks_gemm2_fn)(Py_ssize_t M, Py_ssize_t K, const float *a_blocks, Py_ssize_t N1,
+                                 const float *packed1, float *c1, Py_ssize_t N2, const float *packed2,
+                                 float *c2, int accumulate) noexcept nogil
+
+# The float32 step-matmul routes, fastest first: the packed microkernel of packed_gemm.h (AVX-512F),
+# its AVX2 + FMA twin (packed_gemm_avx2.h), else BLAS.  The one place a route is chosen: at module
+# load the first one this CPU has and MINIGRAD_DISABLE_CPU_FEATURES (kernels/cpu.py) leaves on;
+# AVX512F there takes an AVX-512 CPU down the route an AVX2-only CPU takes, AVX2 (which every
+# AVX-512 CPU has too) down the BLAS route of a CPU older than Haswell.
+_disabled = disabled_features()
+_ROUTE_WORDS = {"avx512": "packed AVX-512 microkernel (packed_gemm.h)",
+                "avx2": "packed AVX2+FMA microkernel (packed_gemm_avx2.h)",
+                "blas": "BLAS"}
+
+
+def _route_refusal(name):
+    """Why route `name` cannot run here, or None if it can."""
+    if name == "avx512":
+        if not mg_packed_gemm_supported():
+            return "this CPU has no AVX-512F"
+        if "AVX512F" in _disabled or "AVX2" in _disabled:
+            return "AVX-512F switched off by MINIGRAD_DISABLE_CPU_FEATURES"
+    elif name == "avx2":
+        if not mg_packed_gemm_avx2_supported():
+            return "this CPU has no AVX2 + FMA"
+        if "AVX2" in _disabled:
+            return "AVX2 switched off by MINIGRAD_DISABLE_CPU_FEATURES"
+    elif name != "blas":
+        raise ValueError(f"unknown step matmul route {name!r}; known: {', '.join(_ROUTE_WORDS)}")
+    return None
+
+
+cdef packed_gemm_fn _packed_gemm = NULL      # NULL: BLAS
+cdef blocks_gemm2_fn _blocks_gemm2 = NULL
+cdef bint _packed_step_matmul = False
+_route = "blas"
+
+
+def step_matmul_routes():
+    """The routes that may run here ("avx512", "avx2", "blas"), fastest first; "blas" always."""
+    return [name for name in _ROUTE_WORDS if _route_refusal(name) is None]
+
+
+def set_step_matmul_route(str name):
+    """Run the float32 per-step matmuls by route `name` (see step_matmul_routes()); returns the old
+    name.  All routes give the same sums in different orders; the switch lets tests compare them."""
+    global _packed_gemm, _blocks_gemm2, _packed_step_matmul, _route
+    refusal = _route_refusal(name)
+    if refusal is not None:
+        raise RuntimeError(f"step matmul route {name!r} needs {'AVX-512F' if name == 'avx512' else 'AVX2 + FMA'}: "
+                           f"{refusal}")
+    if name == "avx512":
+        _packed_gemm, _blocks_gemm2 = mg_packed_gemm_f32, mg_blocks_gemm2_f32
+    elif name == "avx2":
+        _packed_gemm, _blocks_gemm2 = mg_packed_gemm_avx2_f32, mg_blocks_gemm2_avx2_f32
+    else:
+        _packed_gemm, _blocks_gemm2 = NULL, NULL
+    _packed_step_matmul = _packed_gemm != NULL
+    previous, _route = _route, name
+    return previous
+
+
+set_step_matmul_route(step_matmul_routes()[0])
 
 
 def packed_step_matmul_supported():
-    """Whether the packed per-step matmul may run: the CPU has AVX-512F and it is not switched off."""
-    return bool(mg_packed_gemm_supported()) and not _avx512_switched_off
+    """Whether a packed per-step matmul (AVX-512F, or AVX2 + FMA) may run here."""
+    return step_matmul_routes()[0] != "blas"
 
 
 def set_packed_step_matmul(bint enabled):
-    """Multiply each step by a packed w_hh (True; needs AVX-512) or by BLAS; returns the old setting.
-
-    Both give the same sums in a different order; the switch lets tests compare them.
-    """
-    global _packed_step_matmul
-    if enabled and not mg_packed_gemm_supported():
-        raise RuntimeError("packed step matmul needs a CPU with AVX-512F; this one has none")
-    if enabled and _avx512_switched_off:
-        raise RuntimeError("packed step matmul needs AVX-512F, which MINIGRAD_DISABLE_CPU_FEATURES switched off")
+    """Multiply each step by a packed w_hh (True: the fastest packed route here) or by BLAS (False);
+    returns whether it was packed before."""
     previous = _packed_step_matmul
-    _packed_step_matmul = enabled
+    if enabled and not packed_step_matmul_supported():
+        raise RuntimeError("packed step matmul needs AVX-512F or AVX2 + FMA: "
+                           + "; ".join(_route_refusal(name) for name in ("avx512", "avx2")))
+    set_step_matmul_route(step_matmul_routes()[0] if enabled else "blas")
     return previous
 
 
 def step_matmul_route():
     """Which matmul the float32 sequence kernels run now, and why, in words."""
-    if _packed_step_matmul:
-        return "packed AVX-512 microkernel (packed_gemm.h)"
-    if not mg_packed_gemm_supported():
-        return "BLAS (this CPU has no AVX-512F)"
-    if _avx512_switched_off:
-        return "BLAS (AVX-512F switched off by MINIGRAD_DISABLE_CPU_FEATURES)"
-    return "BLAS (set_packed_step_matmul(False))"
+    if _route != "blas":
+        return _ROUTE_WORDS[_route]
+    fastest = step_matmul_routes()[0]
+    if fastest != "blas":
+        return f"BLAS (set_step_matmul_route('blas'); {fastest} would run here)"
+    return f"BLAS ({'; '.join(_route_refusal(name) for name in ('avx512', 'avx2'))})"
 
 
 cdef object _pack_step_weight(const floating[:, ::1] w_hh, bint transpose):
@@ -261,7 +329,7 @@ cdef inline void _step_matmul(const float *packed, int m, int n, int k, const fl
     """Row-major c[m, n] = a[m, k] @ b[k, n] + beta * c (beta 0 or 1); packed: b's panels, or NULL."""
     if floating is float:
         if packed != NULL:
-            mg_packed_gemm_f32(m, n, k, a, k, 1, packed, c, n, beta != 0)
+            _packed_gemm(m, n, k, a, k, 1, packed, c, n, beta != 0)
             return
     _gemm(False, False, m, n, k, 1, a, k, b, n, beta, c, n)
 
@@ -314,7 +382,7 @@ cdef inline void _pre_activation(const float *joined_panels, float *joined, Py_s
             for b in range(B):
                 memcpy(joined + b * (J + H), x_t + b * J, J * sizeof(float))
                 memcpy(joined + b * (J + H) + J, h_prev + b * H, H * sizeof(float))
-            mg_packed_gemm_f32(B, G, J + H, joined, J + H, 1, joined_panels, pre, G, 0)
+            _packed_gemm(B, G, J + H, joined, J + H, 1, joined_panels, pre, G, 0)
             return
     _gemm(False, False, B, G, H, 1, h_prev, H, w_hh_t, G, 1, pre, G)
 
@@ -394,7 +462,7 @@ cdef void _packed_weight_grads_step(Py_ssize_t t, Py_ssize_t T, Py_ssize_t B, Py
         mg_pack_rows_f32(rows, H, hs + (first - 1) * B * H, H, 1, h_panels, 0, rows)
     if J > 0:
         mg_pack_rows_f32(rows, J, x_rows + first * B * J, J, 1, x_panels, 0, rows)
-    mg_blocks_gemm2_f32(G, rows, scratch, H, h_panels, grad_w_hh, J, x_panels, grad_w_ih, last != T - 1)
+    _blocks_gemm2(G, rows, scratch, H, h_panels, grad_w_hh, J, x_panels, grad_w_ih, last != T - 1)
 
 
 cdef inline void _weight_grads(Py_ssize_t t, Py_ssize_t T, Py_ssize_t B, Py_ssize_t G, Py_ssize_t H,
@@ -737,7 +805,7 @@ def gru_sequence_forward(const floating[:, ::1] x_rows, const floating[:, ::1] w
                 gi_t = &gi[0, 0]
                 if floating is float:
                     if ih_panels != NULL:
-                        mg_packed_gemm_f32(B, 3 * H, J, _first(x_rows) + t * B * J, J, 1, ih_panels, gi_t, 3 * H, 0)
+                        _packed_gemm(B, 3 * H, J, _first(x_rows) + t * B * J, J, 1, ih_panels, gi_t, 3 * H, 0)
                     else:  # w_ih with no columns
                         memset(gi_t, 0, B * 3 * H * sizeof(floating))
             for b in range(B):

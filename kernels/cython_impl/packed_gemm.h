@@ -126,7 +126,8 @@ mg_packed_gemm_f32(ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const float *a, ptrdif
 
 /* Rows [k0, k0 + rows) of the blocks of a K_total-row A from g[rows, M] (row length ldg); the last
  * block is zero-padded when M is not a multiple of 8.  a_blocks holds ceil(M / 8) * 8 * K_total floats. */
-__attribute__((target("avx512f"))) static void
+/* 256-bit AVX loads and stores only, so the AVX2 route (packed_gemm_avx2.h) uses it too. */
+__attribute__((target("avx"))) static void
 mg_scatter_rows_f32(ptrdiff_t rows, ptrdiff_t M, const float *g, ptrdiff_t ldg, float *a_blocks,
                     ptrdiff_t k0, ptrdiff_t K_total) {
     ptrdiff_t full = M / MG_MR;

@@ -21,7 +21,7 @@ def test_disabled_features_are_read_from_the_switch(monkeypatch, value, expected
 
 def test_an_unknown_feature_is_an_error_that_names_it(monkeypatch):
     monkeypatch.setenv(cpu.SWITCH, "AVX512F,AVX9000")
-    with pytest.raises(ValueError, match="AVX9000.*known: AVX512F"):
+    with pytest.raises(ValueError, match="AVX9000.*known: AVX512F, AVX2"):
         cpu.disabled_features()
 
 
@@ -45,13 +45,29 @@ def test_openblas_coretype_is_what_the_report_shows():
         assert "Nehalem" in done.stdout
 
 
-def test_switching_avx512_off_takes_the_blas_route():
-    pytest.importorskip("minigrad.kernels.cython_impl._recurrent", reason="Cython kernels not built")
+def test_switching_avx512_off_takes_the_avx2_route():
+    r = pytest.importorskip("minigrad.kernels.cython_impl._recurrent", reason="Cython kernels not built")
     code = ("from minigrad.kernels.cython_impl import _recurrent as r\n"
-            "print(r.packed_step_matmul_supported(), r.step_matmul_route())\n"
-            "try:\n    r.set_packed_step_matmul(True)\nexcept RuntimeError as e:\n    print('refused:', e)\n")
+            "print(r.step_matmul_routes(), r.step_matmul_route())\n"
+            "try:\n    r.set_step_matmul_route('avx512')\nexcept RuntimeError as e:\n    print('refused:', e)\n")
     done = run_python(code, MINIGRAD_DISABLE_CPU_FEATURES="AVX512F")
     assert done.returncode == 0, done.stderr
     first, second = done.stdout.splitlines()
-    assert first.startswith("False BLAS (")
+    if "avx2" in r.step_matmul_routes():  # this CPU has AVX2 + FMA
+        assert first == "['avx2', 'blas'] packed AVX2+FMA microkernel (packed_gemm_avx2.h)"
+    else:
+        assert first.startswith("['blas'] BLAS (")
     assert second.startswith("refused:") and "AVX-512F" in second
+
+
+@pytest.mark.parametrize("switch", ["AVX2", "AVX512F,AVX2"])
+def test_switching_avx2_off_takes_the_blas_route(switch):
+    pytest.importorskip("minigrad.kernels.cython_impl._recurrent", reason="Cython kernels not built")
+    code = ("from minigrad.kernels.cython_impl import _recurrent as r\n"
+            "print(r.packed_step_matmul_supported(), r.step_matmul_routes(), r.step_matmul_route())\n"
+            "try:\n    r.set_packed_step_matmul(True)\nexcept RuntimeError as e:\n    print('refused:', e)\n")
+    done = run_python(code, MINIGRAD_DISABLE_CPU_FEATURES=switch)
+    assert done.returncode == 0, done.stderr
+    first, second = done.stdout.splitlines()
+    assert first.startswith("False ['blas'] BLAS (")
+    assert second.startswith("refused:") and "AVX" in second

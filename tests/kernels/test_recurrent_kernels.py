@@ -271,47 +271,62 @@ def cython_recurrent():
     return pytest.importorskip("minigrad.kernels.cython_impl._recurrent", reason="Cython kernels not built")
 
 
+@pytest.mark.parametrize("route", ["avx512", "avx2"])
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 @pytest.mark.parametrize("T,B,H", [(6, 1, 6), (6, 3, 33), (6, 8, 32), (6, 11, 40), (6, 17, 70), (13, 40, 24),
-                                   (13, 100, 9)])
-def test_cython_packed_step_matmul_matches_blas(cython_recurrent, reference, rng, cell, T, B, H):
-    """The packed per-step matmul (AVX-512) against the BLAS one and the reference: batch rows
-    beyond whole blocks of 8, columns beyond whole panels of 32, several blocks and panels, and
-    sequences long enough (T·B > 256) for the weight gradients to come in several chunks of steps
-    (the last one short)."""
-    if not cython_recurrent.packed_step_matmul_supported():
-        pytest.skip(f"no packed route to compare here: {cython_recurrent.step_matmul_route()}")
+                                   (13, 100, 9), (7, 13, 50)])
+def test_cython_packed_step_matmul_matches_blas(cython_recurrent, reference, rng, route, cell, T, B, H):
+    """Each packed per-step matmul (AVX-512; AVX2 + FMA) against the BLAS one and the reference:
+    batch rows beyond whole blocks (8 rows for AVX-512, 6 for AVX2, and the weight gradients'
+    blocks of 8 split 4 + 4), columns beyond whole panels of 32 and beyond a half panel of 16,
+    several blocks and panels, and sequences long enough (T·B > 256) for the weight gradients to
+    come in several chunks of steps (the last one short)."""
+    if route not in cython_recurrent.step_matmul_routes():
+        pytest.skip(f"route {route} cannot run on this CPU (or is switched off): {cython_recurrent.step_matmul_route()}")
     dtype = np.float32
     shapes, data = random_inputs(rng, cell, T, B, H, dtype)
-    previous = cython_recurrent.set_packed_step_matmul(True)
+    previous = cython_recurrent.set_step_matmul_route(route)
     try:
         results = {}
-        for packed in (True, False):
-            cython_recurrent.set_packed_step_matmul(packed)
+        for name in (route, "blas"):
+            cython_recurrent.set_step_matmul_route(name)
             d = dict(data)
             d.update(call(cython_recurrent, f"{cell}_sequence_forward", d, shapes, dtype))
-            results[packed] = {**d, **call(cython_recurrent, f"{cell}_sequence_backward", d, shapes, dtype, 2)}
+            results[name] = {**d, **call(cython_recurrent, f"{cell}_sequence_backward", d, shapes, dtype, 2)}
     finally:
-        cython_recurrent.set_packed_step_matmul(previous)
+        cython_recurrent.set_step_matmul_route(previous)
     expected = dict(data)
     expected.update(call(reference, f"{cell}_sequence_forward", expected, shapes, dtype))
     expected.update(call(reference, f"{cell}_sequence_backward", expected, shapes, dtype, 2))
-    for name in results[True]:
-        np.testing.assert_allclose(results[True][name], results[False][name], rtol=2e-5, atol=2e-5, err_msg=name)
-        np.testing.assert_allclose(results[True][name], expected[name], **TOL[dtype], err_msg=name)
+    for name in results[route]:
+        np.testing.assert_allclose(results[route][name], results["blas"][name], rtol=2e-5, atol=2e-5, err_msg=name)
+        np.testing.assert_allclose(results[route][name], expected[name], **TOL[dtype], err_msg=name)
 
 
 def test_cython_packed_step_matmul_switch(cython_recurrent):
+    routes = cython_recurrent.step_matmul_routes()
+    assert routes[-1] == "blas" and set(routes) <= {"avx512", "avx2", "blas"}
     supported = cython_recurrent.packed_step_matmul_supported()
+    assert supported == (routes[0] != "blas")
     previous = cython_recurrent.set_packed_step_matmul(False)
     try:
         assert previous == supported  # on by default where the CPU has it
         assert cython_recurrent.set_packed_step_matmul(False) is False
+        assert cython_recurrent.step_matmul_route().startswith("BLAS")
         if supported:
             assert cython_recurrent.set_packed_step_matmul(True) is False
+            assert cython_recurrent.set_step_matmul_route("blas") == routes[0]  # the fastest
         else:
-            with pytest.raises(RuntimeError, match="AVX-512"):
+            with pytest.raises(RuntimeError, match="AVX"):
                 cython_recurrent.set_packed_step_matmul(True)
+        for name in routes:
+            cython_recurrent.set_step_matmul_route(name)
+            assert cython_recurrent.step_matmul_route().startswith("BLAS" if name == "blas" else "packed")
+        for name in {"avx512", "avx2"} - set(routes):
+            with pytest.raises(RuntimeError, match=name):
+                cython_recurrent.set_step_matmul_route(name)
+        with pytest.raises(ValueError, match="unknown"):
+            cython_recurrent.set_step_matmul_route("sse9")
     finally:
         cython_recurrent.set_packed_step_matmul(previous)
 
