@@ -12,6 +12,7 @@ Thread limits (torch.set_num_threads and NUMBA/OMP/OPENBLAS/MKL_NUM_THREADS) are
 any import, so each thread count runs in its own process: without --threads the script runs
 itself once per count in (1, 2) and prints one markdown table.
 Usage: python benchmarks/recurrent.py [--threads N] [--steps 30] [--profile lstm:numba]
+       python benchmarks/recurrent.py --models lstm gru rnn --backends cython:avx512 cython:avx2 cython:blas
 """
 from __future__ import annotations
 
@@ -28,7 +29,9 @@ def _parse() -> argparse.Namespace:
     parser.add_argument("--steps", type=int, default=30, help="timed steps per model (>= 20)")
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--models", nargs="+", default=["lstm", "gru", "char_lstm"])
-    parser.add_argument("--backends", nargs="+", help="minigrad backends to run (default: every available one)")
+    parser.add_argument("--backends", nargs="+",
+                        help="minigrad backends to run (default: every available one); cython:ROUTE runs the "
+                             "Cython backend with that step-matmul route (avx512, avx2, blas; see _recurrent)")
     parser.add_argument("--json", action="store_true", help="print results as JSON (used by the parent run)")
     parser.add_argument("--profile", metavar="MODEL:BACKEND",
                         help="cProfile 50 minigrad steps of one model on one backend and print the top entries")
@@ -72,6 +75,19 @@ def make_step(model, loss_fn, opt, x, y, backend: str | None = None):
     if backend is None:
         return step
     import minigrad as mg
+
+    backend, _, route = backend.partition(":")
+    if route:  # "cython:avx2": the Cython kernels' float32 step matmul by that route (one process, interleaved)
+        from minigrad.kernels.cython_impl import _recurrent
+
+        def on_route():
+            previous = _recurrent.set_step_matmul_route(route)
+            try:
+                with mg.use_backend(backend):
+                    return step()
+            finally:
+                _recurrent.set_step_matmul_route(previous)
+        return on_route
 
     def on_backend():
         with mg.use_backend(backend):
