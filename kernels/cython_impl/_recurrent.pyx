@@ -5,8 +5,9 @@ Twins of reference/recurrent.py (same names, signatures and equations).  Each ke
 `cdef ... nogil` core over raw row-major pointers behind a thin `def` wrapper over typed
 memoryviews (`floating`: float32 or float64; inputs `const`, so read-only arrays are accepted).
 The matmuls are scipy's BLAS (sgemm/dgemm via scipy.linalg.cython_blas, callable without the
-GIL), except in float32 on a CPU with AVX-512: there the weights are packed once a sequence and
-multiplied by packed_gemm.h's microkernel (why: see that file), each RNN/LSTM step as one product
+GIL), except in float32 on a CPU with AVX-512 (or AVX2 + FMA): there the weights are packed once a
+sequence and multiplied by packed_gemm.h's microkernel (why: see that file; packed_gemm_avx2.h for
+AVX2 + FMA), each RNN/LSTM step as one product
 of [x_t | h_{t-1}], and the weight gradients of a whole sequence as one pass at the end.  sigmoid,
 tanh and the LSTM cell's row loops are the small C block below, in the array's own precision (C
 for `restrict` and per-CPU clones, which Cython cannot express).

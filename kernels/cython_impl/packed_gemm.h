@@ -19,8 +19,8 @@
  * busy through their 4-cycle latency.  Edge rows (M % 8) run the same code with fewer rows;
  * edge columns (N % 32) are masked loads and stores of C.
  *
- * AVX-512 only (GCC or Clang on x86-64); mg_packed_gemm_supported() says whether this CPU has it,
- * and the caller uses BLAS otherwise.
+ * AVX-512 only (GCC or Clang on x86-64); mg_packed_gemm_supported() says whether this CPU has it;
+ * otherwise the caller uses packed_gemm_avx2.h's AVX2 + FMA twin, or BLAS.
  */
 #ifndef MG_PACKED_GEMM_H
 #define MG_PACKED_GEMM_H
