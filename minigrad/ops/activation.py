@@ -28,7 +28,7 @@ class ReLU(Function):
     @staticmethod
     def forward(ctx, a):
         if a.dtype.kind != "f" or a.ndim == 0:
-            out = np.maximum(a, 0)
+            out = np.maximum(a, a.dtype.type(0))  # a 0-d float32 stays float32 on NumPy 1 too
         else:
             out = np.empty_like(a)
             over_batch(_relu_into, [a, out], batched=(0, 1))
@@ -186,7 +186,7 @@ class ELU(Function):
     def forward(ctx, a, alpha, scale):
         positive = a > 0
         # expm1 of min(x, 0): the unused branch never sees exp(1000)
-        negative_part = a.dtype.type(alpha) * np.expm1(np.minimum(a, 0))
+        negative_part = a.dtype.type(alpha) * np.expm1(np.minimum(a, a.dtype.type(0)))
         out = np.where(positive, a, negative_part) * a.dtype.type(scale)
         ctx.save_for_backward(positive, negative_part)
         ctx.alpha, ctx.scale = alpha, scale
@@ -207,7 +207,7 @@ class Softplus(Function):
     def forward(ctx, a, beta, threshold):
         z = a * a.dtype.type(beta)
         # log(1 + eᶻ) = max(z, 0) + log(1 + e^{-|z|}): no overflow for any z
-        smooth = (np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))) / a.dtype.type(beta)
+        smooth = (np.maximum(z, z.dtype.type(0)) + np.log1p(np.exp(-np.abs(z)))) / a.dtype.type(beta)
         linear = z > threshold
         ctx.save_for_backward(z, linear)
         return np.where(linear, a, smooth)
@@ -235,10 +235,10 @@ class GELU(Function):
         dtype = a.dtype.type
         if approximate == "tanh":
             inner = dtype(_SQRT_2_OVER_PI) * (a + dtype(0.044715) * a * a * a)
-            return dtype(0.5) * a * (1 + np.tanh(inner))
+            return dtype(0.5) * a * (dtype(1) + np.tanh(inner))
         from scipy.special import erf  # imported here: scipy is slow to import
 
-        return dtype(0.5) * a * (1 + erf(a / dtype(_SQRT_2)))
+        return dtype(0.5) * a * (dtype(1) + erf(a / dtype(_SQRT_2)))
 
     @staticmethod
     def backward(ctx, grad):

@@ -13,6 +13,11 @@ import numpy as np
 from ..autograd.function import Function
 from ..dtypes import DEFAULT_FLOAT
 
+# NumPy 1.x casts by value: a Python scalar met by a 0-d array (or by an array whose dtype cannot
+# hold its value, e.g. float32 * 1e40) is promoted as a float64 / int64 of its own, so a 0-d
+# float32 tensor times 2.0 gave float64 there.  NumPy 2 (NEP 50) treats Python scalars as "weak".
+_VALUE_BASED_CASTING = np.lib.NumpyVersion(np.__version__) < "2.0.0"
+
 
 def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
     """Sum ``grad`` over the axes that broadcasting expanded, so it has ``shape`` again."""
@@ -45,6 +50,11 @@ def _promote(a, b):
         a = a.astype(DEFAULT_FLOAT)
     elif b_array and b.dtype.kind != "f" and isinstance(a, float):
         b = b.astype(DEFAULT_FLOAT)
+    if _VALUE_BASED_CASTING:  # what NumPy 2 does by itself: the scalar takes the float array's dtype
+        if a_array and a.dtype.kind == "f" and isinstance(b, (int, float)):
+            b = np.asarray(b, dtype=a.dtype)
+        elif b_array and b.dtype.kind == "f" and isinstance(a, (int, float)):
+            a = np.asarray(a, dtype=b.dtype)
     return a, b
 
 
@@ -294,6 +304,8 @@ class Clamp(Function):
     def forward(ctx, a, low, high):
         ctx.save_for_backward(a)
         ctx.bounds = (low, high)
+        if a.dtype.kind == "f":  # float bounds in a's dtype: NumPy 1 would widen a 0-d float32 to float64
+            low, high = [a.dtype.type(v) if isinstance(v, (int, float)) else v for v in (low, high)]
         return np.clip(a, low, high)
 
     @staticmethod

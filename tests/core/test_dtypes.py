@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
+import minigrad.nn.functional as F
 from core_oracle import torch_or_skip
 
 f32, f64, i64 = mg.float32, mg.float64, mg.int64
@@ -192,3 +193,18 @@ def test_float32_pipeline_stays_float32():
     assert y.dtype == f32
     y.backward()
     assert x.grad.dtype == f32 and w.grad.dtype == f32
+
+
+@pytest.mark.parametrize("op", [
+    lambda s: s * 2.0, lambda s: s + 1, lambda s: 1 - s, lambda s: 2.0 / s, lambda s: s ** 2, lambda s: 2.0 ** s,
+    lambda s: s.clamp(-0.5, 0.5), lambda s: s.relu(), lambda s: F.elu(s),
+    lambda s: F.softplus(s), lambda s: F.gelu(s),
+    lambda s: F.gelu(s, approximate="tanh")],
+    ids=["mul", "add", "rsub", "rdiv", "pow", "rpow", "clamp", "relu", "elu", "softplus", "gelu", "gelu_tanh"])
+def test_a_0d_float32_tensor_with_python_scalars_stays_float32(op):
+    # NumPy 1.x casts a Python scalar met by a 0-d array by value, to float64; NumPy 2 does not.
+    s = mg.tensor(0.3, requires_grad=True)
+    y = op(s)
+    assert y.dtype == f32
+    y.backward()
+    assert s.grad.dtype == f32
