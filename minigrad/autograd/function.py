@@ -20,9 +20,18 @@ from . import grad_mode
 # minigrad.autograd.trace); empty in normal use, so the cost is one truth test.
 observers: list = []
 _anomaly = {"enabled": False}
-# minigrad.tensor.Tensor.  That module imports this one, so it hands the class over once it
-# exists (an import inside every apply() would cost more than a small op's arithmetic).
-Tensor = None
+# The Tensor class.  It is defined above this layer (minigrad/tensor.py: its methods call the ops,
+# and the ops are built on Function), so the core never imports it: tensor.py registers it.  What
+# the core and the engine use of it is small: ``isinstance``, ``.data``, ``.requires_grad``,
+# ``.grad_fn``, ``.grad``, ``._output_index``, ``._hooks``, the version counter, and
+# ``Tensor._wrap(array, requires_grad=False, grad_fn=None, output_index=0)``.
+Tensor: type = None
+
+
+def register_tensor_class(cls: type) -> None:
+    """Make ``cls`` the class Function.apply wraps its outputs in (called once, by minigrad.tensor)."""
+    global Tensor
+    Tensor = cls
 
 
 class Context:
