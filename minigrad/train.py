@@ -14,13 +14,14 @@ from __future__ import annotations
 import math
 import sys
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .autograd.grad_mode import no_grad
 from .metrics import get_metric
+from .predict import evaluating as _evaluating
+from .predict import predict  # noqa: F401  (fit, evaluate and predict are read together)
 from .tensor import Tensor
 
 
@@ -135,20 +136,6 @@ def _non_finite_grad(named_parameters) -> str | None:
         if grad is not None and not np.isfinite(grad.data).all():
             return name
     return None
-
-
-@contextmanager
-def _evaluating(model):
-    """Eval mode and no_grad, then back to whatever mode the model was in."""
-    was_training = getattr(model, "training", None)
-    if hasattr(model, "eval"):
-        model.eval()
-    try:
-        with no_grad():
-            yield
-    finally:
-        if was_training is not None:
-            model.train(was_training)
 
 
 def _interactive() -> bool:
@@ -303,7 +290,7 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs: int = 
     return history
 
 
-# ------------------------------------------------------------------ evaluate and predict ---
+# ------------------------------------------------------------------------------ evaluate ---
 def evaluate(model, loader, loss_fn=None, metrics=()) -> dict:
     """Mean loss (weighted by batch size) and metrics over ``loader``, in eval mode without
     gradients; the model's train/eval mode is restored afterwards."""
@@ -323,30 +310,3 @@ def evaluate(model, loader, loss_fn=None, metrics=()) -> dict:
     results = {"loss": total / max(count, 1)} if loss_fn is not None else {}
     results.update(_compute_metrics(metric_fns, preds, targets))
     return results
-
-
-def predict(model, data, batch_size: int | None = None) -> Tensor:
-    """The model's outputs for a Tensor/array (in chunks of ``batch_size`` if given) or for every
-    batch of a loader (a batch of several fields is ``(inputs..., target)``; the target is
-    ignored), concatenated along the first axis.  Eval mode, no_grad, mode restored afterwards."""
-    if isinstance(data, (Tensor, np.ndarray)):
-        x = data if isinstance(data, Tensor) else Tensor(data)
-        step = batch_size or max(len(x), 1)
-        batches = [(Tensor._wrap(x.data[i:i + step]),) for i in range(0, len(x), step)]
-    else:
-        batches = data
-    outputs = []
-    with _evaluating(model):
-        for batch in batches:
-            if isinstance(batch, (tuple, list)):
-                inputs = tuple(batch[:-1]) if len(batch) > 1 else tuple(batch)
-            else:
-                inputs = (batch,)
-            out = model(*inputs)
-            if not isinstance(out, Tensor):
-                raise TypeError(f"predict: the model returned {type(out).__name__}, not a Tensor; wrap it "
-                                "in a Module whose forward returns the prediction")
-            outputs.append(out.data)
-    if not outputs:
-        raise ValueError("predict: no data")
-    return Tensor._wrap(np.concatenate(outputs))
