@@ -192,7 +192,7 @@ def compare(model, torch_model, x, loss_fn=None, target=None, copy_weights: bool
     """
     import torch
 
-    import minigrad as mg
+    from .creation import tensor
 
     problems = []
     mg_params = dict(model.named_parameters())
@@ -232,10 +232,10 @@ def compare(model, torch_model, x, loss_fn=None, target=None, copy_weights: bool
         array = np.asarray(getattr(value, "data", value))
         if array.dtype.kind == "f":
             array = array.astype(dtype)
-            mg_inputs.append(mg.tensor(array, dtype=dtype, requires_grad=True))
+            mg_inputs.append(tensor(array, dtype=dtype, requires_grad=True))
             torch_inputs.append(torch.tensor(array, requires_grad=True))
         else:
-            mg_inputs.append(mg.tensor(array))
+            mg_inputs.append(tensor(array))
             torch_inputs.append(torch.tensor(array))
 
     mg_recorder = _Recorder(model.named_modules())
@@ -253,7 +253,7 @@ def compare(model, torch_model, x, loss_fn=None, target=None, copy_weights: bool
         else:
             mg_fn, torch_fn = loss_fn if isinstance(loss_fn, tuple) else (loss_fn, _torch_loss(loss_fn))
             t = np.asarray(getattr(target, "data", target))
-            mg_target = mg.tensor(t.astype(dtype) if t.dtype.kind == "f" else t)
+            mg_target = tensor(t.astype(dtype) if t.dtype.kind == "f" else t)
             torch_target = torch.tensor(t.astype(dtype) if t.dtype.kind == "f" else t)
             mg_loss, torch_loss = mg_fn(mg_out, mg_target), torch_fn(torch_out, torch_target)
         mg_loss.backward()
