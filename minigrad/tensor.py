@@ -2,22 +2,18 @@
 from __future__ import annotations
 
 import weakref
-from collections import namedtuple
 
 import numpy as np
 
 from .autograd import function as _function
 from .autograd import grad_mode
 from .autograd.engine import run_backward
-
 from .dtypes import DEFAULT_FLOAT, bool_, float32, float64, int64
 from .ops import activation as _act
 from .ops import arithmetic as _arith
 from .ops import linalg as _linalg
 from .ops import reduce as _reduce
 from .ops import shape as _shape
-
-_ReturnMinMax = namedtuple("return_types", ["values", "indices"])
 
 
 def _as_dtype(dtype) -> np.dtype | None:

@@ -9,10 +9,8 @@ from minigrad._process import apply_process_settings
 # error_model="numpy": division by zero gives inf/nan as NumPy does instead of raising.
 # nogil: lets a caller run kernels from several Python threads.
 SERIAL = dict(cache=True, fastmath=False, nogil=True, error_model="numpy")
-PARALLEL = dict(SERIAL, parallel=True)
 
 serial_kernel = njit(**SERIAL)
-parallel_kernel = njit(**PARALLEL)
 
 
 # A damaged on-disk cache must cost a recompile, not a wrong result: minigrad's process settings

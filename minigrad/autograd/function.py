@@ -70,11 +70,6 @@ class Context:
                 "the first time if you need to backward twice.")
         return self.saved
 
-    @property
-    def kernels(self):
-        """The kernel namespace of the backend this op ran forward on."""
-        return self.backend
-
     # -- graph node ----------------------------------------------------------------------
     def name(self) -> str:
         return f"{self.function.__name__}Backward"

@@ -2,8 +2,7 @@
 
 The modules in ``minigrad.nn`` hold parameters and call these.  Argument, shape and range
 checks live here and raise with the numbers involved; the Functions in ``minigrad.ops``
-then trust their input.  (Convolution, pooling and recurrent functionals are appended by
-their own modules' authors below the banner at the end.)
+then trust their input.
 """
 from __future__ import annotations
 
