@@ -77,7 +77,11 @@ def check_conv2d(op: str, x_shape, w_shape, b_shape, stride, padding, dilation) 
 
 
 class Conv2d(Function):
-    """out = x ⋆ w + b (cross-correlation, as PyTorch): one node, bias included."""
+    """out = x ⋆ w + b (cross-correlation, as PyTorch): one node, bias included.
+
+    Kernels (conv2d_forward, conv2d_backward_input, conv2d_backward_weight): ``kernels/reference/conv.py`` (the spec),
+    ``kernels/numba_impl/conv.py`` and ``kernels/cython_impl/_conv.pyx``.
+    """
 
     uses_kernels = True
 

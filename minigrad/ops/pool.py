@@ -50,7 +50,11 @@ def _geometry(kernel_size, stride, padding, op):
 
 
 class MaxPool2d(Function):
-    """Max over each window; backward routes the gradient to the argmax kept from forward."""
+    """Max over each window; backward routes the gradient to the argmax kept from forward.
+
+    Kernels (max_pool2d_forward, max_pool2d_backward): ``kernels/reference/pool.py`` (the spec),
+    ``kernels/numba_impl/pool.py`` and ``kernels/cython_impl/_pool.pyx``.
+    """
 
     uses_kernels = True
 
@@ -76,6 +80,12 @@ class MaxPool2d(Function):
 
 
 class AvgPool2d(Function):
+    """Mean over each window; backward spreads each window's gradient evenly over it.
+
+    Kernels (avg_pool2d_forward, avg_pool2d_backward): ``kernels/reference/pool.py`` (the spec),
+    ``kernels/numba_impl/pool.py`` and ``kernels/cython_impl/_pool.pyx``.
+    """
+
     uses_kernels = True
 
     @staticmethod

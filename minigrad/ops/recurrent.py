@@ -276,7 +276,11 @@ def _run_parts(kernel, calls: list) -> None:
 # ----------------------------------------------------------------------------- sequences
 
 class RNNSequence(Function):
-    """hs, h_n = tanh-RNN over x [T, B, I]: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)."""
+    """hs, h_n = tanh-RNN over x [T, B, I]: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh).
+
+    Kernels (rnn_sequence_forward, rnn_sequence_backward): ``kernels/reference/recurrent.py`` (the spec),
+    ``kernels/numba_impl/recurrent.py`` and ``kernels/cython_impl/_recurrent.pyx``.
+    """
 
     uses_kernels = True
 
@@ -322,7 +326,11 @@ class RNNSequence(Function):
 
 
 class LSTMSequence(Function):
-    """hs, h_n, c_n = LSTM over x [T, B, I] (gates i, f, g, o as PyTorch)."""
+    """hs, h_n, c_n = LSTM over x [T, B, I] (gates i, f, g, o as PyTorch).
+
+    Kernels (lstm_sequence_forward, lstm_sequence_backward): ``kernels/reference/recurrent.py`` (the spec),
+    ``kernels/numba_impl/recurrent.py`` and ``kernels/cython_impl/_recurrent.pyx``.
+    """
 
     uses_kernels = True
 
@@ -376,7 +384,11 @@ class LSTMSequence(Function):
 
 
 class GRUSequence(Function):
-    """hs, h_n = GRU over x [T, B, I] (gates r, z, n as PyTorch; b_hh inside the reset product)."""
+    """hs, h_n = GRU over x [T, B, I] (gates r, z, n as PyTorch; b_hh inside the reset product).
+
+    Kernels (gru_sequence_forward, gru_sequence_backward): ``kernels/reference/recurrent.py`` (the spec),
+    ``kernels/numba_impl/recurrent.py`` and ``kernels/cython_impl/_recurrent.pyx``.
+    """
 
     uses_kernels = True
 
@@ -436,7 +448,11 @@ def _cell_weight_grads(ctx, grad_pre, x, h, w_ih, w_hh, first: int):
 
 
 class RNNCellFn(Function):
-    """h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) for one step, x [B, I], h [B, H]."""
+    """h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) for one step, x [B, I], h [B, H].
+
+    Kernels (rnn_cell_forward, rnn_cell_backward): ``kernels/reference/recurrent.py`` (the spec),
+    ``kernels/numba_impl/recurrent.py`` and ``kernels/cython_impl/_recurrent.pyx``.
+    """
 
     uses_kernels = True
 
@@ -467,7 +483,11 @@ class RNNCellFn(Function):
 
 
 class LSTMCellFn(Function):
-    """h', c' = one LSTM step: gates = x W_ih^T + b_ih + h W_hh^T + b_hh, then the fused cell kernel."""
+    """h', c' = one LSTM step: gates = x W_ih^T + b_ih + h W_hh^T + b_hh, then the fused cell kernel.
+
+    Kernels (lstm_cell_forward, lstm_cell_backward): ``kernels/reference/recurrent.py`` (the spec),
+    ``kernels/numba_impl/recurrent.py`` and ``kernels/cython_impl/_recurrent.pyx``.
+    """
 
     uses_kernels = True
 
@@ -500,7 +520,11 @@ class LSTMCellFn(Function):
 
 
 class GRUCellFn(Function):
-    """h' = one GRU step: gi = x W_ih^T + b_ih, gh = h W_hh^T + b_hh, then the fused cell kernel."""
+    """h' = one GRU step: gi = x W_ih^T + b_ih, gh = h W_hh^T + b_hh, then the fused cell kernel.
+
+    Kernels (gru_cell_forward, gru_cell_backward): ``kernels/reference/recurrent.py`` (the spec),
+    ``kernels/numba_impl/recurrent.py`` and ``kernels/cython_impl/_recurrent.pyx``.
+    """
 
     uses_kernels = True
 
