@@ -122,7 +122,8 @@ def _walk(root, grad: np.ndarray, retain_graph: bool) -> dict:
         if grads is None:  # every path into this node returned None (a zero gradient):
             walk.hand_on(node, (None,) * len(node.inputs))  # nothing to pass on, but its edges are done
             continue
-        _check_not_freed(node)
+        if node.freed:
+            _raise_freed(node)
         grads = _output_grads(node, grads)
         # no local name holds the input gradients: each is then referenced by its buffer alone,
         # which is what _sole_reference and the leaves' take-without-copy look for
@@ -161,7 +162,8 @@ class _Walk:
                 if child is not None:
                     self.release(child)
                 continue
-            g = _checked_input_grad(node, index, tensor, g, self.check_finite)
+            if self.check_finite or g.shape != tensor.data.shape or g.dtype != tensor.data.dtype:
+                g = _checked_input_grad(node, index, tensor, g, self.check_finite)
             if child is None:
                 entry = self.leaf_grads.get(id(tensor))
                 if entry is None:
@@ -177,12 +179,11 @@ class _Walk:
             self.release(child)
 
 
-def _check_not_freed(node) -> None:
-    if node.freed:
-        raise RuntimeError(
-            f"Trying to backward through the graph a second time: {node.name()} was freed by "
-            "the first backward. Call backward(retain_graph=True) the first time if you need "
-            "to backward twice.")
+def _raise_freed(node) -> None:
+    raise RuntimeError(
+        f"Trying to backward through the graph a second time: {node.name()} was freed by "
+        "the first backward. Call backward(retain_graph=True) the first time if you need "
+        "to backward twice.")
 
 
 def _output_grads(node, grads: list) -> list:
