@@ -117,5 +117,5 @@ def use_backend(name: str):
 
 
 def current_kernels():
-    """The kernel namespace of the active backend (what an op keeps on ctx.backend)."""
+    """The kernel namespace of the active backend (what an op keeps on ctx.kernels)."""
     return _load(get_backend())

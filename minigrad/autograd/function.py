@@ -37,7 +37,7 @@ def register_tensor_class(cls: type) -> None:
 class Context:
     """The record of one op call: what backward needs, and the edges to the inputs."""
 
-    __slots__ = ("function", "inputs", "needs_input_grad", "saved", "guards", "backend",
+    __slots__ = ("function", "inputs", "needs_input_grad", "saved", "guards", "kernels",
                  "n_outputs", "output_hooks", "retained", "created_at", "freed", "owns_grad",
                  "__dict__", "__weakref__")
 
@@ -47,7 +47,7 @@ class Context:
         self.needs_input_grad = needs_input_grad
         self.saved = ()
         self.guards = ()
-        self.backend = None
+        self.kernels = None
         self.n_outputs = 1
         self.output_hooks = None              # {output index: [hook, ...]} for non-leaf hooks
         self.retained = None                  # {output index: weakref to a retain_grad() tensor}
@@ -91,7 +91,7 @@ class Function:
     """Base class of every op.  Subclasses define static forward and backward."""
 
     # Set True on ops that call kernels: the active backend is resolved once at forward
-    # and kept on ctx.backend, so backward runs the same implementation.
+    # and kept on ctx.kernels, so backward runs the same implementation.
     uses_kernels = False
     # Set False on ops whose outputs never carry gradient (comparisons, argmax, ...).
     differentiable = True
@@ -117,7 +117,7 @@ class Function:
             ctx = Context(cls, (), (False,) * len(args))
         if cls.uses_kernels:
             from ..backend import current_kernels
-            ctx.backend = current_kernels()
+            ctx.kernels = current_kernels()
         started = time.perf_counter() if observers else 0.0
         raw = cls.forward(ctx, *arrays, **kwargs)
         if observers:  # the forward's own time, for the observers (trace) to read
