@@ -23,7 +23,7 @@ import minigrad as mg
 import minigrad.nn.functional as F
 from minigrad import kernels as kernel_registry
 from minigrad.course import Result, exit_code, parse_example_args
-from minigrad.kernel_report import _how_loaded, _numba_cache_counts
+from minigrad.kernel_report import how_loaded, numba_cache_counts
 from minigrad.viz import save_figure
 
 BACKENDS = ("numpy", "numba", "cython")
@@ -67,9 +67,9 @@ def run_backend(backend: str, x: np.ndarray, w: np.ndarray, b: np.ndarray, repea
         return (middle - started, done - middle), (y.numpy(), xt.grad.numpy(), wt.grad.numpy(), bt.grad.numpy())
 
     with mg.use_backend(backend):
-        before = _numba_cache_counts(backend)
+        before = numba_cache_counts(backend)
         (first_forward, first_backward), outputs = once()
-        how = _how_loaded(backend, before, _numba_cache_counts(backend))
+        how = how_loaded(backend, before, numba_cache_counts(backend))
         steady = [once()[0] for _ in range(repeats)]
     return dict(backend=backend, how=how, first_forward=first_forward, first_backward=first_backward,
                 forward=statistics.median(s[0] for s in steady), backward=statistics.median(s[1] for s in steady),

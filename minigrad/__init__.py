@@ -1,14 +1,7 @@
 """minigrad: a small, readable reverse-mode autograd engine with NumPy, Numba and Cython kernels."""
-import os as _os
+from ._process import apply_process_settings as _apply_process_settings
 
-# An idle OpenBLAS worker spins for ~0.1 s (2**28 cycles) before it sleeps, holding a core that
-# the batch threads, or another library in the process, need; 2**20 cycles (~0.4 ms) keeps the
-# workers warm within a training step and lets them sleep between steps.  OpenBLAS reads this
-# when it loads, so it takes effect only if minigrad is imported before NumPy.
-_os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "20")
-from .memory import keep_freed_memory as _keep_freed_memory
-
-_keep_freed_memory()  # each step's arrays reuse the last step's memory, not fresh pages (see memory.py)
+_apply_process_settings()  # before NumPy loads OpenBLAS: see minigrad/_process.py (opt-out there)
 from . import autograd
 from .autograd import enable_grad, no_grad, set_grad_enabled, is_grad_enabled
 from .backend import available_backends, backend_status, get_backend, set_backend, use_backend

@@ -27,13 +27,34 @@ _kernel_blas_pinned: list = []
 
 def _load(name: str):
     """Load a backend's kernels; the first compiled one also pins its BLAS to one thread
-    (see minigrad.threads)."""
+    (see minigrad.threads for why)."""
     kernels = _kernels.load_backend(name)
     if name != "numpy" and not _kernel_blas_pinned:
-        from .threads import pin_kernel_blas
         pin_kernel_blas()
         _kernel_blas_pinned.append(name)
     return kernels
+
+
+def kernel_blas_libraries(controller) -> list:
+    """threadpoolctl controllers of the BLAS libraries only the compiled kernels use: loaded from
+    outside NumPy's own folder, and not the library NumPy itself uses."""
+    import numpy
+    numpy_root = os.path.dirname(os.path.dirname(os.path.abspath(numpy.__file__)))
+    blas = [lib for lib in controller.lib_controllers if lib.user_api == "blas"]
+    numpy_files = {lib.filepath for lib in blas
+                   if os.path.basename(os.path.dirname(lib.filepath)) == "numpy.libs"
+                   or lib.filepath.startswith(os.path.join(numpy_root, "numpy"))}
+    if not numpy_files:  # cannot tell NumPy's BLAS apart (a system or conda BLAS): leave all alone
+        return []
+    return [lib for lib in blas if lib.filepath not in numpy_files]
+
+
+def pin_kernel_blas() -> None:
+    """Keep the compiled kernels' BLAS at one thread (see minigrad.threads for why); called once a
+    compiled backend has loaded it."""
+    from threadpoolctl import ThreadpoolController
+    for lib in kernel_blas_libraries(ThreadpoolController()):
+        lib.set_num_threads(1)
 
 
 def _check_required() -> None:
@@ -96,5 +117,5 @@ def use_backend(name: str):
 
 
 def current_kernels():
-    """The kernel namespace of the active backend (what an op keeps on ctx.backend)."""
+    """The kernel namespace of the active backend (what an op keeps on ctx.kernels)."""
     return _load(get_backend())

@@ -192,24 +192,40 @@ def compare(model, torch_model, x, loss_fn=None, target=None, copy_weights: bool
     """
     import torch
 
-    import minigrad as mg
-
     problems = []
     mg_params = dict(model.named_parameters())
     dtype = next(iter(mg_params.values())).dtype if mg_params else np.dtype(np.float32)
-    torch_dtype = torch.float64 if dtype == np.float64 else torch.float32
-    torch_model.to(torch_dtype)
+    torch_model.to(torch.float64 if dtype == np.float64 else torch.float32)
     torch_params = dict(torch_model.named_parameters())
-    for name in mg_params.keys() - torch_params.keys():
-        problems.append(f"parameter {name!r} exists in minigrad only")
-    for name in torch_params.keys() - mg_params.keys():
-        problems.append(f"parameter {name!r} exists in torch only")
+    problems += _unmatched_parameters(mg_params, torch_params)
+    param_info, first_param = _match_weights(model, torch_model, mg_params, copy_weights, atol, rtol, problems)
+    mg_recorder, torch_recorder = _Recorder(model.named_modules()), _Recorder(torch_model.named_modules())
+    try:
+        mg_loss, torch_loss = _forward_backward(model, torch_model, _inputs(x, dtype), loss_fn, target, dtype)
+    finally:
+        mg_recorder.remove()
+        torch_recorder.remove()
+    _compare_parameter_grads(mg_params, torch_params, param_info, atol, rtol)
+    rows = _layer_rows(model, mg_recorder, torch_recorder, param_info, atol, rtol, problems)
+    first = first_param or _first_divergence(rows)
+    loss = (float(mg_loss.item()), float(torch_loss.item()))
+    return CompareReport(rows, param_info, loss, first, problems, atol, rtol)
 
-    param_info = {}
-    first_param = None
-    mg_state, torch_state = model.state_dict(), torch_model.state_dict()
+
+def _unmatched_parameters(mg_params: dict, torch_params: dict) -> list:
+    return ([f"parameter {name!r} exists in minigrad only" for name in mg_params.keys() - torch_params.keys()]
+            + [f"parameter {name!r} exists in torch only" for name in torch_params.keys() - mg_params.keys()])
+
+
+def _match_weights(model, torch_model, mg_params, copy_weights, atol, rtol, problems) -> tuple:
+    """Copy minigrad's parameters and buffers into torch, or (copy_weights=False) measure how far
+    apart they start; returns ({name: info}, the first parameter that differs or None)."""
+    import torch
+
+    param_info, first_param = {}, None
+    torch_state = torch_model.state_dict()
     with torch.no_grad():
-        for name, value in mg_state.items():
+        for name, value in model.state_dict().items():
             if name not in torch_state:
                 continue
             mine, theirs = _np(value), torch_state[name]
@@ -225,21 +241,35 @@ def compare(model, torch_model, x, loss_fn=None, target=None, copy_weights: bool
                     first_param = Divergence(_layer_of(name), "parameter", diff,
                                              f"parameter {name!r} differs before anything runs (max |Δ| {diff:.3g}); "
                                              "pass copy_weights=True to copy minigrad's weights into torch")
+    return param_info, first_param
 
-    inputs = x if isinstance(x, tuple) else (x,)
+
+def _inputs(x, dtype) -> tuple[list, list]:
+    """The same input values as minigrad and torch tensors (floats in the model's dtype, with grad)."""
+    import torch
+
+    from .creation import tensor
+
     mg_inputs, torch_inputs = [], []
-    for value in inputs:
+    for value in x if isinstance(x, tuple) else (x,):
         array = np.asarray(getattr(value, "data", value))
         if array.dtype.kind == "f":
             array = array.astype(dtype)
-            mg_inputs.append(mg.tensor(array, dtype=dtype, requires_grad=True))
+            mg_inputs.append(tensor(array, dtype=dtype, requires_grad=True))
             torch_inputs.append(torch.tensor(array, requires_grad=True))
         else:
-            mg_inputs.append(mg.tensor(array))
+            mg_inputs.append(tensor(array))
             torch_inputs.append(torch.tensor(array))
+    return mg_inputs, torch_inputs
 
-    mg_recorder = _Recorder(model.named_modules())
-    torch_recorder = _Recorder(torch_model.named_modules())
+
+def _forward_backward(model, torch_model, inputs: tuple, loss_fn, target, dtype) -> tuple:
+    """One forward and backward of each model in eval mode (modes restored); the two losses."""
+    import torch
+
+    from .creation import tensor
+
+    (mg_inputs, torch_inputs) = inputs
     was_training, torch_was_training = model.training, torch_model.training
     model.eval()
     torch_model.eval()
@@ -253,18 +283,18 @@ def compare(model, torch_model, x, loss_fn=None, target=None, copy_weights: bool
         else:
             mg_fn, torch_fn = loss_fn if isinstance(loss_fn, tuple) else (loss_fn, _torch_loss(loss_fn))
             t = np.asarray(getattr(target, "data", target))
-            mg_target = mg.tensor(t.astype(dtype) if t.dtype.kind == "f" else t)
-            torch_target = torch.tensor(t.astype(dtype) if t.dtype.kind == "f" else t)
-            mg_loss, torch_loss = mg_fn(mg_out, mg_target), torch_fn(torch_out, torch_target)
+            t = t.astype(dtype) if t.dtype.kind == "f" else t
+            mg_loss, torch_loss = mg_fn(mg_out, tensor(t)), torch_fn(torch_out, torch.tensor(t))
         mg_loss.backward()
         torch_loss.backward()
     finally:
-        mg_recorder.remove()
-        torch_recorder.remove()
         model.train(was_training)
         torch_model.train(torch_was_training)
+    return mg_loss, torch_loss
 
-    # parameter gradients, grouped by the module that owns them
+
+def _compare_parameter_grads(mg_params: dict, torch_params: dict, param_info: dict, atol, rtol) -> None:
+    """Record each shared parameter's gradient difference (and shape, and whether it is close)."""
     for name, p in mg_params.items():
         tp = torch_params.get(name)
         if tp is None:
@@ -272,10 +302,13 @@ def compare(model, torch_model, x, loss_fn=None, target=None, copy_weights: bool
         a = [p.grad] if p.grad is not None else []
         b = [tp.grad] if tp.grad is not None else []
         diff = _max_diff(a, b) if a and b else (None if not a and not b else float("inf"))
-        info = param_info.setdefault(name, {})
         ok = diff != float("inf") and _close(diff, b, atol, rtol)
-        info.update(grad_diff=diff, shape=tuple(p.shape), ok=ok)
+        param_info.setdefault(name, {}).update(grad_diff=diff, shape=tuple(p.shape), ok=ok)
 
+
+def _layer_rows(model, mg_recorder, torch_recorder, param_info, atol, rtol, problems) -> list:
+    """One row per module call in minigrad's order: its output, output-gradient and parameter-
+    gradient differences from torch's."""
     rows = []
     for key in mg_recorder.order:
         name, call = key
@@ -300,10 +333,7 @@ def compare(model, torch_model, x, loss_fn=None, target=None, copy_weights: bool
             row.param_grad_diff = max(diffs) if diffs else None
             row.param_ok = all(i.get("ok", True) for i in own)
         rows.append(row)
-
-    first = first_param or _first_divergence(rows)
-    loss = (float(mg_loss.item()), float(torch_loss.item()))
-    return CompareReport(rows, param_info, loss, first, problems, atol, rtol)
+    return rows
 
 
 def _first_divergence(rows: list) -> Divergence | None:

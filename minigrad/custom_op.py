@@ -15,7 +15,7 @@ Registration refuses an op whose backward disagrees with float64 finite differen
 (``mg.autograd.gradcheck`` on every sample input, with the reference forward) or whose kernel
 disagrees with the NumPy forward; the error message carries the mismatch.  A kernel has the
 forward's signature and is given C-contiguous arrays; the op runs it when its backend is the
-active one (``mg.use_backend("numba")``), and the NumPy forward otherwise — ``ctx.backend.name``
+active one (``mg.use_backend("numba")``), and the NumPy forward otherwise — ``ctx.kernels.name``
 (shown by ``mg.autograd.trace`` and ``mg.viz.draw_graph``) says which ran.  The backward is
 always the NumPy one.  Underneath it is an ordinary ``mg.autograd.Function`` subclass
 (``op.Function``) that saves the inputs and the output for backward.
@@ -47,13 +47,13 @@ def _as_call(sample) -> tuple:
 
 def _make_function(name: str, forward, backward, kernels: dict) -> type:
     def op_forward(ctx, *args):
-        active = getattr(ctx.backend, "name", "numpy")
+        active = getattr(ctx.kernels, "name", "numpy")
         if active in kernels:
             out = kernels[active](*[np.ascontiguousarray(a) if isinstance(a, np.ndarray) else a for a in args])
             used = active
         else:
             out, used = forward(*args), "numpy"
-        ctx.backend = SimpleNamespace(name=used)  # what really ran, for trace and draw_graph
+        ctx.kernels = SimpleNamespace(name=used)  # what really ran, for trace and draw_graph
         out = np.asarray(out)
         ctx.save_for_backward(*args, out)
         return out
@@ -77,13 +77,14 @@ def _make_function(name: str, forward, backward, kernels: dict) -> type:
 
 
 def _check_backward(name: str, op, samples: list, eps: float, atol: float, rtol: float) -> None:
-    import minigrad as mg
+    from .backend import use_backend
+    from .creation import tensor
 
     for k, sample in enumerate(samples):
-        inputs = [mg.tensor(a, dtype=mg.float64, requires_grad=True)
+        inputs = [tensor(a, dtype=np.float64, requires_grad=True)
                   if isinstance(a, np.ndarray) and a.dtype.kind == "f" else a for a in sample]
         try:
-            with mg.use_backend("numpy"):  # the reference forward; kernels are checked against it next
+            with use_backend("numpy"):  # the reference forward; kernels are checked against it next
                 gradcheck(op, inputs, eps=eps, atol=atol, rtol=rtol)
         except GradcheckError as exc:
             raise OpRegistrationError(f"register_op({name!r}) refused: the backward disagrees with finite "

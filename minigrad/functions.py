@@ -4,12 +4,29 @@ from __future__ import annotations
 from .ops import arithmetic as _arith
 from .ops import shape as _shape
 from .ops.linalg import matmul
-from .ops.shape import cat, stack
+from .ops.reduce import normalize_dim
 from .tensor import Tensor
 
 
 def _t(x) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _tensors(tensors, what: str) -> list:
+    tensors = [_t(t) for t in tensors]
+    if not tensors:
+        raise ValueError(f"{what}: expected a non-empty list of tensors")
+    return tensors
+
+
+def cat(tensors, dim: int = 0):
+    tensors = _tensors(tensors, "cat")
+    return _shape.Cat.apply(normalize_dim(dim, tensors[0].ndim), *tensors)
+
+
+def stack(tensors, dim: int = 0):
+    tensors = _tensors(tensors, "stack")
+    return _shape.Stack.apply(normalize_dim(dim, tensors[0].ndim + 1), *tensors)
 
 
 def add(a, b):

@@ -13,7 +13,7 @@ from . import kernels as _kernels
 from .kernels.samples import copy_call, sample_call
 
 
-def _numba_cache_counts(backend_name: str) -> tuple[int, int]:
+def numba_cache_counts(backend_name: str) -> tuple[int, int]:
     """(cache hits, cache misses) summed over every Numba dispatcher of the backend's modules."""
     if backend_name != "numba":
         return 0, 0
@@ -30,7 +30,9 @@ def _numba_cache_counts(backend_name: str) -> tuple[int, int]:
     return hits, misses
 
 
-def _how_loaded(backend_name: str, before: tuple[int, int], after: tuple[int, int]) -> str:
+def how_loaded(backend_name: str, before: tuple[int, int], after: tuple[int, int]) -> str:
+    """How the kernels of a first call got ready: "compiled now (JIT)", "loaded from cache", ...;
+    ``before``/``after`` are ``numba_cache_counts`` taken around the call."""
     if backend_name == "numpy":
         return "python (NumPy)"
     if backend_name == "cython":
@@ -55,11 +57,11 @@ def measure(kernel: str, backend_name: str, dtype=np.float32, repeats: int = 5) 
     getattr(reference, kernel)(*expected)
     function = getattr(backend, kernel)
     call = copy_call(args)
-    before = _numba_cache_counts(backend_name)
+    before = numba_cache_counts(backend_name)
     started = time.perf_counter()
     function(*call)
     first = time.perf_counter() - started
-    how = _how_loaded(backend_name, before, _numba_cache_counts(backend_name))
+    how = how_loaded(backend_name, before, numba_cache_counts(backend_name))
     steady = []
     for _ in range(repeats):
         again = copy_call(args)

@@ -2,17 +2,18 @@
 from __future__ import annotations
 
 import weakref
-from collections import namedtuple
 
 import numpy as np
 
 from .autograd import function as _function
 from .autograd import grad_mode
 from .autograd.engine import run_backward
-
 from .dtypes import DEFAULT_FLOAT, bool_, float32, float64, int64
-
-_ReturnMinMax = namedtuple("return_types", ["values", "indices"])
+from .ops import activation as _act
+from .ops import arithmetic as _arith
+from .ops import linalg as _linalg
+from .ops import reduce as _reduce
+from .ops import shape as _shape
 
 
 def _as_dtype(dtype) -> np.dtype | None:
@@ -389,7 +390,7 @@ class Tensor:
         return Tensor._wrap(self.data >= _raw(other))
 
     def __getitem__(self, index):
-        return _shape.GetItem.apply(self, _shape.normalize_index(index))
+        return _shape.GetItem.apply(self, _index_arrays(index))
 
     # -- ops as methods --------------------------------------------------------------------
     def add(self, other):
@@ -452,10 +453,10 @@ class Tensor:
         return _reduce.extremum(self, dim, keepdim, "min")
 
     def argmax(self, dim=None, keepdim: bool = False):
-        return _reduce.arg_extremum(self, dim, keepdim, "max")
+        return Tensor._wrap(_reduce.arg_extremum(self.data, dim, keepdim, "max"))
 
     def argmin(self, dim=None, keepdim: bool = False):
-        return _reduce.arg_extremum(self, dim, keepdim, "min")
+        return Tensor._wrap(_reduce.arg_extremum(self.data, dim, keepdim, "min"))
 
     def reshape(self, *shape):
         return _shape.Reshape.apply(self, _shape.normalize_shape(shape, self))
@@ -515,11 +516,20 @@ def _raw(value):
     return value.data if isinstance(value, Tensor) else value
 
 
-# Function.apply wraps its outputs in Tensors; the op modules import Tensor from here.  Both
-# happen once the class exists.
-_function.Tensor = Tensor
-from .ops import activation as _act  # noqa: E402
-from .ops import arithmetic as _arith  # noqa: E402
-from .ops import linalg as _linalg  # noqa: E402
-from .ops import reduce as _reduce  # noqa: E402
-from .ops import shape as _shape  # noqa: E402
+def _index_arrays(index):
+    """An index with its Tensors and lists turned into arrays; a float index is refused clearly."""
+    def convert(item):
+        if isinstance(item, Tensor):
+            item = item.data
+        if isinstance(item, list):
+            item = np.asarray(item)
+        if isinstance(item, np.ndarray) and item.dtype.kind not in "biu":
+            raise IndexError(f"tensors used as indices must be integer or bool, got {item.dtype}")
+        return item
+
+    if isinstance(index, tuple):
+        return tuple(convert(i) for i in index)
+    return convert(index)
+
+
+_function.register_tensor_class(Tensor)

@@ -22,6 +22,8 @@ from __future__ import annotations
 import contextlib
 import os
 
+from .backend import available_backends, kernel_blas_libraries
+
 _threads: list = []  # [n] once decided
 
 
@@ -54,38 +56,15 @@ def _check(n) -> int:
     return n
 
 
-def _kernel_blas(controller) -> list:
-    """threadpoolctl controllers of the BLAS libraries only the compiled kernels use: loaded from
-    outside NumPy's own folder, and not the library NumPy itself uses."""
-    import numpy
-    numpy_root = os.path.dirname(os.path.dirname(os.path.abspath(numpy.__file__)))
-    blas = [lib for lib in controller.lib_controllers if lib.user_api == "blas"]
-    numpy_files = {lib.filepath for lib in blas
-                   if os.path.basename(os.path.dirname(lib.filepath)) == "numpy.libs"
-                   or lib.filepath.startswith(os.path.join(numpy_root, "numpy"))}
-    if not numpy_files:  # cannot tell NumPy's BLAS apart (a system or conda BLAS): leave all alone
-        return []
-    return [lib for lib in blas if lib.filepath not in numpy_files]
-
-
-def pin_kernel_blas() -> None:
-    """Keep the compiled kernels' BLAS at one thread (see the module docstring); called once a
-    compiled backend has loaded it."""
-    from threadpoolctl import ThreadpoolController
-    for lib in _kernel_blas(ThreadpoolController()):
-        lib.set_num_threads(1)
-
-
 def set_num_threads(n: int) -> None:
     """Use n threads: NumPy's BLAS, the batch threads, Numba and OpenMP (like torch.set_num_threads)."""
     from threadpoolctl import ThreadpoolController
     _check(n)
-    from .backend import available_backends
     available_backends()  # load the kernels first: only libraries already loaded can be set
     _set_numba(n)  # first: starting Numba's threading layer can reset OpenMP's thread count
     controller = ThreadpoolController()
     controller.limit(limits=n)
-    for lib in _kernel_blas(controller):
+    for lib in kernel_blas_libraries(controller):
         lib.set_num_threads(1)
     _threads[:] = [n]
 
@@ -114,7 +93,6 @@ def limit_threads(n: int | None):
     _check(n)
     from threadpoolctl import ThreadpoolController
 
-    from .backend import available_backends
     available_backends()  # load the kernels first: threadpoolctl limits only the libraries already loaded
     controller = ThreadpoolController()
     previous_numba = _set_numba(n)
@@ -122,7 +100,7 @@ def limit_threads(n: int | None):
     _threads[:] = [n]
     try:
         with controller.limit(limits=n):
-            for lib in _kernel_blas(controller):
+            for lib in kernel_blas_libraries(controller):
                 lib.set_num_threads(1)
             yield
     finally:

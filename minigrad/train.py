@@ -14,13 +14,14 @@ from __future__ import annotations
 import math
 import sys
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .autograd.grad_mode import no_grad
 from .metrics import get_metric
+from .predict import evaluating as _evaluating
+from .predict import predict  # noqa: F401  (fit, evaluate and predict are read together)
 from .tensor import Tensor
 
 
@@ -137,20 +138,6 @@ def _non_finite_grad(named_parameters) -> str | None:
     return None
 
 
-@contextmanager
-def _evaluating(model):
-    """Eval mode and no_grad, then back to whatever mode the model was in."""
-    was_training = getattr(model, "training", None)
-    if hasattr(model, "eval"):
-        model.eval()
-    try:
-        with no_grad():
-            yield
-    finally:
-        if was_training is not None:
-            model.train(was_training)
-
-
 def _interactive() -> bool:
     return sys.stderr.isatty() or "ipykernel" in sys.modules
 
@@ -218,69 +205,21 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs: int = 
                     ``minigrad.viz.GradientFlow`` or ``minigrad.health.HealthMonitor``.
     Raises NonFiniteLossError, before the optimizer step, when the loss or a gradient is NaN/inf.
     """
-    if early_stopping is not None and val_loader is None:
-        raise ValueError("fit: early_stopping watches the validation loss; pass a val_loader")
-    if early_stopping is not None and early_stopping < 1:
-        raise ValueError(f"fit: early_stopping is a patience in epochs (>= 1), got {early_stopping}")
+    _check_early_stopping(early_stopping, val_loader)
     metric_fns = _resolve_metrics(metrics)
-    named_parameters = list(model.named_parameters())
-    clip = None
-    if grad_clip is not None:
-        from .nn.utils import clip_grad_norm_ as clip
-
+    trainer = _Trainer(model, loss_fn, optimizer, grad_clip, callbacks)
     history = History()
     steps = len(train_loader) if hasattr(train_loader, "__len__") else None
     reporter = _Progress(progress, epochs, steps)
     best_loss, best_state, epochs_without_gain = math.inf, None, 0
     for epoch in range(1, epochs + 1):
         started = time.perf_counter()
-        model.train()
-        reporter.start(epoch)
-        total, count, preds, targets = 0.0, 0, [], []
-        try:
-            for step, batch in enumerate(train_loader, 1):
-                inputs, target = _split_batch(batch)
-                pred = model(*inputs)
-                loss = loss_fn(pred, target)
-                value = float(loss.item())
-                if not math.isfinite(value):
-                    raise NonFiniteLossError(
-                        f"fit: the loss became {value} at epoch {epoch}, step {step} (of {steps or '?'}); "
-                        "stopped before the optimizer step, so the parameters are the finite ones that "
-                        "produced it. Try a lower learning rate, grad_clip=, or check the data for NaN/inf.",
-                        epoch, step, history)
-                optimizer.zero_grad()
-                loss.backward()
-                bad = _non_finite_grad(named_parameters)
-                if bad is not None:
-                    raise NonFiniteLossError(
-                        f"fit: the gradient of parameter {bad!r} became NaN/inf at epoch {epoch}, step {step} "
-                        f"(loss {value:.4g}); stopped before the optimizer step, so the parameters are still "
-                        "finite. Try a lower learning rate or grad_clip=.", epoch, step, history)
-                if clip is not None:
-                    clip([p for _, p in named_parameters], grad_clip)
-                optimizer.step()
-                for callback in callbacks:
-                    if hasattr(callback, "on_step_end"):
-                        callback.on_step_end(epoch, step, value)
-
-                n = _count(target)
-                total, count = total + value * n, count + n
-                if metric_fns:
-                    preds.append(_numpy(pred))
-                    targets.append(_numpy(target))
-                reporter.step(total / count)
-        except BaseException:
-            reporter.close()
-            raise
-
-        logs = {"loss": total / max(count, 1), **_compute_metrics(metric_fns, preds, targets)}
+        logs = _train_epoch(trainer, train_loader, epoch, steps, metric_fns, history, reporter)
         if val_loader is not None:
             logs.update({"val_" + k: v for k, v in evaluate(model, val_loader, loss_fn, metric_fns).items()})
         seconds = time.perf_counter() - started
         history.log(epoch, logs, seconds)
         reporter.end(epoch, logs, seconds)
-
         if val_loader is not None:
             if logs["val_loss"] < best_loss:
                 best_loss, history.best_epoch, epochs_without_gain = logs["val_loss"], epoch, 0
@@ -288,22 +227,95 @@ def fit(model, loss_fn, optimizer, train_loader, val_loader=None, epochs: int = 
                     best_state = _copy_state(model)
             else:
                 epochs_without_gain += 1
-        stop_asked = on_epoch_end is not None and on_epoch_end(epoch, history) is True
-        for callback in callbacks:
-            if hasattr(callback, "on_epoch_end") and callback.on_epoch_end(epoch, history) is True:
-                stop_asked = True
+        stop_asked = _stop_asked(epoch, history, on_epoch_end, callbacks)
         if stop_asked or (early_stopping is not None and epochs_without_gain >= early_stopping):
             history.stopped_epoch = epoch
             history.stopped_reason = "callback" if stop_asked else "early_stopping"
             break
-
     if best_state is not None and history.best_epoch != history.epochs[-1]:
         model.load_state_dict(best_state)
         history.restored_best = True
     return history
 
 
-# ------------------------------------------------------------------ evaluate and predict ---
+def _check_early_stopping(early_stopping, val_loader) -> None:
+    if early_stopping is not None and val_loader is None:
+        raise ValueError("fit: early_stopping watches the validation loss; pass a val_loader")
+    if early_stopping is not None and early_stopping < 1:
+        raise ValueError(f"fit: early_stopping is a patience in epochs (>= 1), got {early_stopping}")
+
+
+class _Trainer:
+    """What one optimizer step needs: the model, its loss, the optimizer, clipping, callbacks."""
+
+    def __init__(self, model, loss_fn, optimizer, grad_clip, callbacks):
+        self.model, self.loss_fn, self.optimizer, self.callbacks = model, loss_fn, optimizer, callbacks
+        self.named_parameters = list(model.named_parameters())
+        self.grad_clip = grad_clip
+        if grad_clip is not None:
+            from .nn.utils import clip_grad_norm_
+            self.clip = clip_grad_norm_
+
+    def step(self, batch, epoch: int, step: int, steps, history) -> tuple:
+        """Forward, backward, (clip,) optimizer step, callbacks; returns (loss value, pred, target).
+        A NaN/inf loss or gradient raises before the optimizer step."""
+        inputs, target = _split_batch(batch)
+        pred = self.model(*inputs)
+        loss = self.loss_fn(pred, target)
+        value = float(loss.item())
+        if not math.isfinite(value):
+            raise NonFiniteLossError(
+                f"fit: the loss became {value} at epoch {epoch}, step {step} (of {steps or '?'}); "
+                "stopped before the optimizer step, so the parameters are the finite ones that "
+                "produced it. Try a lower learning rate, grad_clip=, or check the data for NaN/inf.",
+                epoch, step, history)
+        self.optimizer.zero_grad()
+        loss.backward()
+        bad = _non_finite_grad(self.named_parameters)
+        if bad is not None:
+            raise NonFiniteLossError(
+                f"fit: the gradient of parameter {bad!r} became NaN/inf at epoch {epoch}, step {step} "
+                f"(loss {value:.4g}); stopped before the optimizer step, so the parameters are still "
+                "finite. Try a lower learning rate or grad_clip=.", epoch, step, history)
+        if self.grad_clip is not None:
+            self.clip([p for _, p in self.named_parameters], self.grad_clip)
+        self.optimizer.step()
+        for callback in self.callbacks:
+            if hasattr(callback, "on_step_end"):
+                callback.on_step_end(epoch, step, value)
+        return value, pred, target
+
+
+def _train_epoch(trainer: _Trainer, train_loader, epoch: int, steps, metric_fns, history, reporter) -> dict:
+    """One pass over the training data in train mode; the epoch's mean loss and training metrics."""
+    trainer.model.train()
+    reporter.start(epoch)
+    total, count, preds, targets = 0.0, 0, [], []
+    try:
+        for step, batch in enumerate(train_loader, 1):
+            value, pred, target = trainer.step(batch, epoch, step, steps, history)
+            n = _count(target)
+            total, count = total + value * n, count + n
+            if metric_fns:
+                preds.append(_numpy(pred))
+                targets.append(_numpy(target))
+            reporter.step(total / count)
+    except BaseException:
+        reporter.close()
+        raise
+    return {"loss": total / max(count, 1), **_compute_metrics(metric_fns, preds, targets)}
+
+
+def _stop_asked(epoch: int, history, on_epoch_end, callbacks) -> bool:
+    """Run on_epoch_end and every callback's on_epoch_end (all of them); True if one returned True."""
+    stop_asked = on_epoch_end is not None and on_epoch_end(epoch, history) is True
+    for callback in callbacks:
+        if hasattr(callback, "on_epoch_end") and callback.on_epoch_end(epoch, history) is True:
+            stop_asked = True
+    return stop_asked
+
+
+# ------------------------------------------------------------------------------ evaluate ---
 def evaluate(model, loader, loss_fn=None, metrics=()) -> dict:
     """Mean loss (weighted by batch size) and metrics over ``loader``, in eval mode without
     gradients; the model's train/eval mode is restored afterwards."""
@@ -323,30 +335,3 @@ def evaluate(model, loader, loss_fn=None, metrics=()) -> dict:
     results = {"loss": total / max(count, 1)} if loss_fn is not None else {}
     results.update(_compute_metrics(metric_fns, preds, targets))
     return results
-
-
-def predict(model, data, batch_size: int | None = None) -> Tensor:
-    """The model's outputs for a Tensor/array (in chunks of ``batch_size`` if given) or for every
-    batch of a loader (a batch of several fields is ``(inputs..., target)``; the target is
-    ignored), concatenated along the first axis.  Eval mode, no_grad, mode restored afterwards."""
-    if isinstance(data, (Tensor, np.ndarray)):
-        x = data if isinstance(data, Tensor) else Tensor(data)
-        step = batch_size or max(len(x), 1)
-        batches = [(Tensor._wrap(x.data[i:i + step]),) for i in range(0, len(x), step)]
-    else:
-        batches = data
-    outputs = []
-    with _evaluating(model):
-        for batch in batches:
-            if isinstance(batch, (tuple, list)):
-                inputs = tuple(batch[:-1]) if len(batch) > 1 else tuple(batch)
-            else:
-                inputs = (batch,)
-            out = model(*inputs)
-            if not isinstance(out, Tensor):
-                raise TypeError(f"predict: the model returned {type(out).__name__}, not a Tensor; wrap it "
-                                "in a Module whose forward returns the prediction")
-            outputs.append(out.data)
-    if not outputs:
-        raise ValueError("predict: no data")
-    return Tensor._wrap(np.concatenate(outputs))

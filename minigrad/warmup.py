@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import kernels as _kernels
-from .kernel_report import _how_loaded, _numba_cache_counts
+from .kernel_report import how_loaded, numba_cache_counts
 from .kernels.samples import sample_call
 
 # Read and benchmarked, never called by an op (matmul runs on BLAS): nothing to warm up.
@@ -94,12 +94,12 @@ def warmup(backends=None, dtypes=("float32",), kernels=None, progress: bool = Tr
             if bar is not None:
                 bar.set_postfix_str(f"{backend} {name} {dtype}", refresh=False)
             args, _ = sample_call(name, dtype)
-            before = _numba_cache_counts(backend)
+            before = numba_cache_counts(backend)
             started = time.perf_counter()
             getattr(loaded[backend], name)(*args)
             seconds = time.perf_counter() - started
             rows.append(dict(kernel=name, backend=backend, dtype=str(dtype), seconds=seconds,
-                             status=_how_loaded(backend, before, _numba_cache_counts(backend))))
+                             status=how_loaded(backend, before, numba_cache_counts(backend))))
             if bar is not None:
                 bar.update(1)
     finally:

@@ -115,92 +115,126 @@ def run_backward(root, grad: np.ndarray, retain_graph: bool = False) -> None:
 def _walk(root, grad: np.ndarray, retain_graph: bool) -> dict:
     """Run every node's backward once, in reverse topological order; return the summed
     gradient of each leaf as {id(leaf): [leaf, gradient]}."""
-    root_node = root.grad_fn
-    counts = _dependency_counts(root_node)
-    buffers = {root_node: [None] * root_node.n_outputs}
-    buffers[root_node][root._output_index] = grad
-    ready = [root_node]
-    # id(leaf) -> [leaf, summed gradient]: a leaf's hooks run once, on its total gradient
-    leaf_grads = {}
-    anomaly = function_module.is_anomaly_enabled()
-    observers = function_module.observers
-
-    def release(child) -> None:  # one more edge into child is done; it runs after the last
-        counts[child] -= 1
-        if counts[child] == 0:
-            ready.append(child)
-
-    while ready:
-        node = ready.pop()
-        grads = buffers.pop(node, None)
+    walk = _Walk(root, grad)
+    while walk.ready:
+        node = walk.ready.pop()
+        grads = walk.buffers.pop(node, None)
         if grads is None:  # every path into this node returned None (a zero gradient):
-            for tensor in node.inputs:  # it has nothing to pass on, but its edges are done
-                if tensor is not None and tensor.grad_fn is not None:
-                    release(tensor.grad_fn)
+            walk.hand_on(node, (None,) * len(node.inputs))  # nothing to pass on, but its edges are done
             continue
         if node.freed:
-            raise RuntimeError(
-                f"Trying to backward through the graph a second time: {node.name()} was freed by "
-                "the first backward. Call backward(retain_graph=True) the first time if you need "
-                "to backward twice.")
-        if node.output_hooks:
-            for index, hooks in node.output_hooks.items():
-                if grads[index] is not None:
-                    grads[index] = _apply_hooks(hooks, grads[index], f"an output of {node.name()}")
-        if node.retained:
-            _retain(node, grads)
-        if node.n_outputs > 1:  # outputs that received no gradient get zeros
-            grads = [np.zeros(shape, dtype) if g is None and dtype.kind == "f" else g
-                     for g, (shape, dtype) in zip(grads, node.output_meta)]
-        if node.guards:
-            _check_guards(node)
-        node.owns_grad = not observers and _sole_reference(grads)  # observers read grads after
-        started = time.perf_counter() if observers else 0.0
-        input_grads = node.function.backward(node, *grads)
-        if not isinstance(input_grads, tuple):
-            input_grads = (input_grads,)
-        if len(input_grads) != len(node.inputs):
-            raise RuntimeError(f"{node.name()}.backward returned {len(input_grads)} gradients; "
-                               f"its forward had {len(node.inputs)} inputs")
-        if observers:
-            elapsed = time.perf_counter() - started
-            for observer in observers:
-                observer.on_backward(node, grads, input_grads, elapsed)
-        if not retain_graph:
-            node.saved = ()
-            node.freed = True
+            _raise_freed(node)
+        grads = _output_grads(node, grads)
+        # no local name holds the input gradients: each is then referenced by its buffer alone,
+        # which is what _sole_reference and the leaves' take-without-copy look for
+        walk.hand_on(node, _call_backward(node, grads, retain_graph))
+    return walk.leaf_grads
+
+
+class _Walk:
+    """The walk's state: the edges still to come into each node, the gradients gathered for each
+    node's outputs, the nodes ready to run, and each leaf's summed gradient."""
+
+    def __init__(self, root, grad: np.ndarray):
+        root_node = root.grad_fn
+        self.counts = _dependency_counts(root_node)
+        self.buffers = {root_node: [None] * root_node.n_outputs}
+        self.buffers[root_node][root._output_index] = grad
+        self.ready = [root_node]
+        # id(leaf) -> [leaf, summed gradient]: a leaf's hooks run once, on its total gradient
+        self.leaf_grads = {}
+        self.check_finite = function_module.is_anomaly_enabled()
+
+    def release(self, child) -> None:
+        """One more edge into ``child`` is done; it runs after the last."""
+        self.counts[child] -= 1
+        if self.counts[child] == 0:
+            self.ready.append(child)
+
+    def hand_on(self, node, input_grads: tuple) -> None:
+        """Add each input's gradient to its node's buffer (or its leaf's sum); None is a zero
+        gradient, which adds nothing but still completes the edge."""
         for index, (tensor, g) in enumerate(zip(node.inputs, input_grads)):
             if tensor is None:
                 continue
-            if g is None:  # None reads as a zero gradient; the input's node must still run
-                if tensor.grad_fn is not None:
-                    release(tensor.grad_fn)
-                continue
-            if g.shape != tensor.data.shape:
-                raise RuntimeError(f"{node.name()} returned a gradient of shape {g.shape} for input "
-                                   f"{index} of shape {tensor.shape}")
-            if anomaly and not np.all(np.isfinite(g)):
-                raise RuntimeError(
-                    f"Function {node.name()} returned nan/inf values in its gradient for input "
-                    f"{index} (shape {tensor.shape}). It was created in forward at:\n"
-                    f"{node.created_at or '(traceback not recorded)'}")
-            if g.dtype != tensor.data.dtype:  # a mixed-precision op hands back its own dtype
-                g = g.astype(tensor.data.dtype)
             child = tensor.grad_fn
+            if g is None:
+                if child is not None:
+                    self.release(child)
+                continue
+            if self.check_finite or g.shape != tensor.data.shape or g.dtype != tensor.data.dtype:
+                g = _checked_input_grad(node, index, tensor, g, self.check_finite)
             if child is None:
-                entry = leaf_grads.get(id(tensor))
+                entry = self.leaf_grads.get(id(tensor))
                 if entry is None:
-                    leaf_grads[id(tensor)] = [tensor, g]
+                    self.leaf_grads[id(tensor)] = [tensor, g]
                 else:
                     entry[1] = entry[1] + g
                 continue
-            buffer = buffers.get(child)
+            buffer = self.buffers.get(child)
             if buffer is None:
-                buffer = buffers[child] = [None] * child.n_outputs
+                buffer = self.buffers[child] = [None] * child.n_outputs
             slot = tensor._output_index
             buffer[slot] = g if buffer[slot] is None else buffer[slot] + g
-            release(child)
-        # drop the walk's own references, so each gradient handed on is held by its buffer
-        # alone (what _sole_reference and the leaves' take-without-copy look for)
-        grads = input_grads = g = None
-    return leaf_grads
+            self.release(child)
+
+
+def _raise_freed(node) -> None:
+    raise RuntimeError(
+        f"Trying to backward through the graph a second time: {node.name()} was freed by "
+        "the first backward. Call backward(retain_graph=True) the first time if you need "
+        "to backward twice.")
+
+
+def _output_grads(node, grads: list) -> list:
+    """The gradients of the node's outputs after their hooks (and retain_grad), with zeros for
+    outputs of a multi-output node that received none."""
+    if node.output_hooks:
+        for index, hooks in node.output_hooks.items():
+            if grads[index] is not None:
+                grads[index] = _apply_hooks(hooks, grads[index], f"an output of {node.name()}")
+    if node.retained:
+        _retain(node, grads)
+    if node.n_outputs > 1:
+        grads = [np.zeros(shape, dtype) if g is None and dtype.kind == "f" else g
+                 for g, (shape, dtype) in zip(grads, node.output_meta)]
+    return grads
+
+
+def _call_backward(node, grads: list, retain_graph: bool) -> tuple:
+    """Run the node's backward (telling the observers), then free what it saved unless the
+    graph is retained; one gradient (or None) per input."""
+    if node.guards:
+        _check_guards(node)
+    observers = function_module.observers
+    node.owns_grad = not observers and _sole_reference(grads)  # observers read grads after
+    started = time.perf_counter() if observers else 0.0
+    input_grads = node.function.backward(node, *grads)
+    if not isinstance(input_grads, tuple):
+        input_grads = (input_grads,)
+    if len(input_grads) != len(node.inputs):
+        raise RuntimeError(f"{node.name()}.backward returned {len(input_grads)} gradients; "
+                           f"its forward had {len(node.inputs)} inputs")
+    if observers:
+        elapsed = time.perf_counter() - started
+        for observer in observers:
+            observer.on_backward(node, grads, input_grads, elapsed)
+    if not retain_graph:
+        node.saved = ()
+        node.freed = True
+    return input_grads
+
+
+def _checked_input_grad(node, index: int, tensor, g: np.ndarray, check_finite: bool) -> np.ndarray:
+    """``g`` after the checks a backward's result must pass, in the input's dtype."""
+    if g.shape != tensor.data.shape:
+        raise RuntimeError(f"{node.name()} returned a gradient of shape {g.shape} for input "
+                           f"{index} of shape {tensor.shape}")
+    if check_finite and not np.all(np.isfinite(g)):
+        raise RuntimeError(
+            f"Function {node.name()} returned nan/inf values in its gradient for input "
+            f"{index} (shape {tensor.shape}). It was created in forward at:\n"
+            f"{node.created_at or '(traceback not recorded)'}")
+    if g.dtype != tensor.data.dtype:  # a mixed-precision op hands back its own dtype
+        g = g.astype(tensor.data.dtype)
+    return g

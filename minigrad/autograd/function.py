@@ -20,15 +20,24 @@ from . import grad_mode
 # minigrad.autograd.trace); empty in normal use, so the cost is one truth test.
 observers: list = []
 _anomaly = {"enabled": False}
-# minigrad.tensor.Tensor.  That module imports this one, so it hands the class over once it
-# exists (an import inside every apply() would cost more than a small op's arithmetic).
-Tensor = None
+# The Tensor class.  It is defined above this layer (minigrad/tensor.py: its methods call the ops,
+# and the ops are built on Function), so the core never imports it: tensor.py registers it.  What
+# the core and the engine use of it is small: ``isinstance``, ``.data``, ``.requires_grad``,
+# ``.grad_fn``, ``.grad``, ``._output_index``, ``._hooks``, the version counter, and
+# ``Tensor._wrap(array, requires_grad=False, grad_fn=None, output_index=0)``.
+Tensor: type = None
+
+
+def register_tensor_class(cls: type) -> None:
+    """Make ``cls`` the class Function.apply wraps its outputs in (called once, by minigrad.tensor)."""
+    global Tensor
+    Tensor = cls
 
 
 class Context:
     """The record of one op call: what backward needs, and the edges to the inputs."""
 
-    __slots__ = ("function", "inputs", "needs_input_grad", "saved", "guards", "backend",
+    __slots__ = ("function", "inputs", "needs_input_grad", "saved", "guards", "kernels",
                  "n_outputs", "output_hooks", "retained", "created_at", "freed", "owns_grad",
                  "__dict__", "__weakref__")
 
@@ -38,7 +47,7 @@ class Context:
         self.needs_input_grad = needs_input_grad
         self.saved = ()
         self.guards = ()
-        self.backend = None
+        self.kernels = None
         self.n_outputs = 1
         self.output_hooks = None              # {output index: [hook, ...]} for non-leaf hooks
         self.retained = None                  # {output index: weakref to a retain_grad() tensor}
@@ -61,11 +70,6 @@ class Context:
                 "the first time if you need to backward twice.")
         return self.saved
 
-    @property
-    def kernels(self):
-        """The kernel namespace of the backend this op ran forward on."""
-        return self.backend
-
     # -- graph node ----------------------------------------------------------------------
     def name(self) -> str:
         return f"{self.function.__name__}Backward"
@@ -87,7 +91,7 @@ class Function:
     """Base class of every op.  Subclasses define static forward and backward."""
 
     # Set True on ops that call kernels: the active backend is resolved once at forward
-    # and kept on ctx.backend, so backward runs the same implementation.
+    # and kept on ctx.kernels, so backward runs the same implementation.
     uses_kernels = False
     # Set False on ops whose outputs never carry gradient (comparisons, argmax, ...).
     differentiable = True
@@ -113,7 +117,7 @@ class Function:
             ctx = Context(cls, (), (False,) * len(args))
         if cls.uses_kernels:
             from ..backend import current_kernels
-            ctx.backend = current_kernels()
+            ctx.kernels = current_kernels()
         started = time.perf_counter() if observers else 0.0
         raw = cls.forward(ctx, *arrays, **kwargs)
         if observers:  # the forward's own time, for the observers (trace) to read

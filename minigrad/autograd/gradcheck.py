@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import function as _function
 from .grad_mode import no_grad
 
 FLOAT32_ATOL, FLOAT32_RTOL = 1e-3, 2e-2
@@ -27,8 +28,7 @@ def _projected(fn, inputs, cotangents) -> float:
 
 
 def _analytic(fn, inputs, cotangents, checked) -> tuple[list, str]:
-    from ..tensor import Tensor
-
+    Tensor = _function.Tensor
     tensors = [t for t in inputs if isinstance(t, Tensor)]
     kept = [t.grad for t in tensors]  # the caller's .grad is given back untouched
     for t in tensors:
@@ -88,8 +88,7 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
     compared with finite differences of the float64 path under float32 tolerances, and a
     mismatch is reported as float32 noise when the float64 backward itself agrees.
     """
-    from ..tensor import Tensor
-
+    Tensor = _function.Tensor
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     checked = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
     if not checked:

@@ -34,7 +34,7 @@ def _norm(array) -> float | None:
 
 
 def _backend_name(ctx) -> str:
-    backend = getattr(ctx, "backend", None)
+    backend = getattr(ctx, "kernels", None)
     return getattr(backend, "name", "") if backend is not None else ""
 
 

@@ -2,8 +2,7 @@
 
 The modules in ``minigrad.nn`` hold parameters and call these.  Argument, shape and range
 checks live here and raise with the numbers involved; the Functions in ``minigrad.ops``
-then trust their input.  (Convolution, pooling and recurrent functionals are appended by
-their own modules' authors below the banner at the end.)
+then trust their input.
 """
 from __future__ import annotations
 
@@ -19,6 +18,11 @@ from ..ops.embedding import Embedding as _Embedding
 from ..ops.normalization import BatchNorm as _BatchNorm
 from ..ops.normalization import channel_axes
 from ..ops.reduce import normalize_dim
+# convolution, pooling and recurrent layers: the ops check their arguments, then run the kernels
+from ..ops.conv import conv1d, conv2d  # noqa: F401
+from ..ops.pool import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d  # noqa: F401
+from ..ops.recurrent import (StepRecord, gru_cell, gru_sequence, lstm_cell, lstm_sequence,  # noqa: F401
+                             rnn_cell, rnn_sequence)
 from ..tensor import Tensor
 
 
@@ -378,15 +382,3 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100, reductio
     out = _loss.CrossEntropyLoss.apply(input, target if probabilities else target.data, weight,
                                        ignore_index, reduction, float(label_smoothing))
     return out.squeeze(0) if unbatched and reduction == "none" else out
-
-
-# ================================================================ conv / pool / rnn ==============
-# (appended by the authors of minigrad/nn/modules/conv.py, pooling.py and rnn.py)
-
-# recurrent (rnn.py): a whole sequence as one graph node per layer and direction, and single cells
-from ..ops.recurrent import (StepRecord, gru_cell, gru_sequence, lstm_cell, lstm_sequence,  # noqa: E402,F401
-                             rnn_cell, rnn_sequence)
-
-# convolution and pooling (conv.py, pooling.py): checks first, then the active backend's kernels
-from ..ops.conv import conv1d, conv2d  # noqa: E402,F401
-from ..ops.pool import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d  # noqa: E402,F401

@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from ..ops.shape import cat
+from ..functions import cat
 from ..tensor import Tensor
 
 

@@ -77,7 +77,11 @@ def check_conv2d(op: str, x_shape, w_shape, b_shape, stride, padding, dilation) 
 
 
 class Conv2d(Function):
-    """out = x ⋆ w + b (cross-correlation, as PyTorch): one node, bias included."""
+    """out = x ⋆ w + b (cross-correlation, as PyTorch): one node, bias included.
+
+    Kernels (conv2d_forward, conv2d_backward_input, conv2d_backward_weight): ``kernels/reference/conv.py`` (the spec),
+    ``kernels/numba_impl/conv.py`` and ``kernels/cython_impl/_conv.pyx``.
+    """
 
     uses_kernels = True
 
@@ -88,14 +92,14 @@ class Conv2d(Function):
                               stride, padding, dilation)
         out = np.empty((x.shape[0], w.shape[0], oh, ow), dtype=x.dtype)
         ctx.geometry = (*stride, *padding, *dilation)
-        convolve = ctx.backend.conv2d_forward
+        convolve = ctx.kernels.conv2d_forward
 
         def forward_part(x, out):  # one slice of the batch, on one thread
             convolve(x, w, out, *ctx.geometry)
             if b is not None:
                 out += b.reshape(1, -1, 1, 1)
 
-        run_kernel(ctx.backend, forward_part, [x, out], batched=(0, 1))
+        run_kernel(ctx.kernels, forward_part, [x, out], batched=(0, 1))
         ctx.save_for_backward(x, w)
         return out
 
@@ -106,12 +110,12 @@ class Conv2d(Function):
         grad_x = grad_w = grad_b = None
         if ctx.needs_input_grad[0]:
             grad_x = np.empty_like(x)
-            run_kernel(ctx.backend, "conv2d_backward_input", [grad, w, grad_x, *ctx.geometry], batched=(0, 2))
+            run_kernel(ctx.kernels, "conv2d_backward_input", [grad, w, grad_x, *ctx.geometry], batched=(0, 2))
         needs_w, needs_b = ctx.needs_input_grad[1], ctx.needs_input_grad[2]
         if needs_w or needs_b:
             grad_w = np.empty_like(w) if needs_w else None
             grad_b = np.empty(w.shape[0], x.dtype) if needs_b else None
-            weight_grad = ctx.backend.conv2d_backward_weight
+            weight_grad = ctx.kernels.conv2d_backward_weight
 
             def parameter_grads_part(x, grad, grad_w, grad_b):  # sums over the slice; the parts add up
                 if grad_w is not None:
@@ -119,7 +123,7 @@ class Conv2d(Function):
                 if grad_b is not None:
                     grad.sum(axis=(0, 2, 3), out=grad_b)
 
-            run_kernel(ctx.backend, parameter_grads_part, [x, grad, grad_w, grad_b], batched=(0, 1),
+            run_kernel(ctx.kernels, parameter_grads_part, [x, grad, grad_w, grad_b], batched=(0, 1),
                        summed=tuple(i for i, g in ((2, grad_w), (3, grad_b)) if g is not None))
         return grad_x, grad_w, grad_b, None, None, None
 

@@ -50,7 +50,11 @@ def _geometry(kernel_size, stride, padding, op):
 
 
 class MaxPool2d(Function):
-    """Max over each window; backward routes the gradient to the argmax kept from forward."""
+    """Max over each window; backward routes the gradient to the argmax kept from forward.
+
+    Kernels (max_pool2d_forward, max_pool2d_backward): ``kernels/reference/pool.py`` (the spec),
+    ``kernels/numba_impl/pool.py`` and ``kernels/cython_impl/_pool.pyx``.
+    """
 
     uses_kernels = True
 
@@ -60,7 +64,7 @@ class MaxPool2d(Function):
         oh, ow = check_pool2d("max_pool2d", x.shape, kernel, stride, padding)
         out = np.empty((x.shape[0], x.shape[1], oh, ow), dtype=x.dtype)
         argmax = np.empty(out.shape, dtype=np.int64)
-        run_kernel(ctx.backend, "max_pool2d_forward", [x, out, argmax, *kernel, *stride, *padding],
+        run_kernel(ctx.kernels, "max_pool2d_forward", [x, out, argmax, *kernel, *stride, *padding],
                    batched=(0, 1, 2))
         ctx.input_shape = x.shape
         ctx.save_for_backward(argmax)
@@ -70,12 +74,18 @@ class MaxPool2d(Function):
     def backward(ctx, grad, _grad_indices):
         (argmax,) = ctx.saved_tensors
         grad_x = np.empty(ctx.input_shape, dtype=grad.dtype)
-        run_kernel(ctx.backend, "max_pool2d_backward", [np.ascontiguousarray(grad), argmax, grad_x],
+        run_kernel(ctx.kernels, "max_pool2d_backward", [np.ascontiguousarray(grad), argmax, grad_x],
                    batched=(0, 1, 2))
         return grad_x, None, None, None
 
 
 class AvgPool2d(Function):
+    """Mean over each window; backward spreads each window's gradient evenly over it.
+
+    Kernels (avg_pool2d_forward, avg_pool2d_backward): ``kernels/reference/pool.py`` (the spec),
+    ``kernels/numba_impl/pool.py`` and ``kernels/cython_impl/_pool.pyx``.
+    """
+
     uses_kernels = True
 
     @staticmethod
@@ -84,14 +94,14 @@ class AvgPool2d(Function):
         oh, ow = check_pool2d("avg_pool2d", x.shape, kernel, stride, padding)
         out = np.empty((x.shape[0], x.shape[1], oh, ow), dtype=x.dtype)
         ctx.geometry = (*kernel, *stride, *padding)
-        run_kernel(ctx.backend, "avg_pool2d_forward", [x, out, *ctx.geometry], batched=(0, 1))
+        run_kernel(ctx.kernels, "avg_pool2d_forward", [x, out, *ctx.geometry], batched=(0, 1))
         ctx.input_shape = x.shape
         return out
 
     @staticmethod
     def backward(ctx, grad):
         grad_x = np.empty(ctx.input_shape, dtype=grad.dtype)
-        run_kernel(ctx.backend, "avg_pool2d_backward", [np.ascontiguousarray(grad), grad_x, *ctx.geometry],
+        run_kernel(ctx.kernels, "avg_pool2d_backward", [np.ascontiguousarray(grad), grad_x, *ctx.geometry],
                    batched=(0, 1))
         return grad_x, None, None, None
 

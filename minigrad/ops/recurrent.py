@@ -276,7 +276,11 @@ def _run_parts(kernel, calls: list) -> None:
 # ----------------------------------------------------------------------------- sequences
 
 class RNNSequence(Function):
-    """hs, h_n = tanh-RNN over x [T, B, I]: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)."""
+    """hs, h_n = tanh-RNN over x [T, B, I]: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh).
+
+    Kernels (rnn_sequence_forward, rnn_sequence_backward): ``kernels/reference/recurrent.py`` (the spec),
+    ``kernels/numba_impl/recurrent.py`` and ``kernels/cython_impl/_recurrent.pyx``.
+    """
 
     uses_kernels = True
 
@@ -286,12 +290,12 @@ class RNNSequence(Function):
         T, B, I, H = _check_sequence("rnn", "rnn", x, {"h0": h0}, w_ih, w_hh, b_ih, b_hh, bptt_chunk)
         x = _time_major(x, reverse)
         h0 = np.zeros((B, H), dtype) if h0 is None else h0
-        parts = _batch_parts(ctx.backend, T, B, H)
+        parts = _batch_parts(ctx.kernels, T, B, H)
         bias = _sum_bias(b_ih, b_hh)
         projected = [_projection_inputs(_part(x, part, 1), w_ih, bias) for part in parts]
         hs_parts = [np.empty((T, part.stop - part.start, H), dtype) for part in parts]
         h0_parts = [h0[part] for part in parts]
-        _run_parts(ctx.backend.rnn_sequence_forward,
+        _run_parts(ctx.kernels.rnn_sequence_forward,
                    [(rows, w, w_hh, h0_k, hs) for (rows, w), h0_k, hs in zip(projected, h0_parts, hs_parts)])
         ctx.reverse, ctx.bptt_chunk, ctx.record, ctx.parts = reverse, int(bptt_chunk), record, parts
         hs = _join(hs_parts, axis=1)
@@ -309,7 +313,7 @@ class RNNSequence(Function):
                                  w_rows=np.empty((w_hh.shape[0], r.shape[1]), w_hh.dtype), h0=np.empty_like(h0),
                                  h_steps=np.empty_like(hs))
                  for h0, hs, r in zip(h0_parts, hs_parts, rows)]
-        _run_parts(ctx.backend.rnn_sequence_backward,
+        _run_parts(ctx.kernels.rnn_sequence_backward,
                    [(g, w_hh, h0, hs, r, d.xproj, d.w_hh, d.w_rows, d.h0, d.h_steps, ctx.bptt_chunk)
                     for g, h0, hs, r, d in zip(grad_hs, h0_parts, hs_parts, rows, grads)])
         _keep(ctx, ctx.record, hidden_grads=[d.h_steps for d in grads])
@@ -322,7 +326,11 @@ class RNNSequence(Function):
 
 
 class LSTMSequence(Function):
-    """hs, h_n, c_n = LSTM over x [T, B, I] (gates i, f, g, o as PyTorch)."""
+    """hs, h_n, c_n = LSTM over x [T, B, I] (gates i, f, g, o as PyTorch).
+
+    Kernels (lstm_sequence_forward, lstm_sequence_backward): ``kernels/reference/recurrent.py`` (the spec),
+    ``kernels/numba_impl/recurrent.py`` and ``kernels/cython_impl/_recurrent.pyx``.
+    """
 
     uses_kernels = True
 
@@ -334,14 +342,14 @@ class LSTMSequence(Function):
         x = _time_major(x, reverse)
         h0 = np.zeros((B, H), dtype) if h0 is None else h0
         c0 = np.zeros((B, H), dtype) if c0 is None else c0
-        parts = _batch_parts(ctx.backend, T, B, 4 * H)
+        parts = _batch_parts(ctx.kernels, T, B, 4 * H)
         bias = _sum_bias(b_ih, b_hh)
         projected = [_projection_inputs(_part(x, part, 1), w_ih, bias) for part in parts]
         states = [(h0[part], c0[part]) for part in parts]
         hs = [np.empty((T, part.stop - part.start, H), dtype) for part in parts]
         cs = [np.empty_like(h) for h in hs]
         gates = [np.empty((T, h.shape[1], 4 * H), dtype) for h in hs]
-        _run_parts(ctx.backend.lstm_sequence_forward,
+        _run_parts(ctx.kernels.lstm_sequence_forward,
                    [(rows, w, w_hh, h0_k, c0_k, h, c, g)
                     for (rows, w), (h0_k, c0_k), h, c, g in zip(projected, states, hs, cs, gates)])
         ctx.reverse, ctx.bptt_chunk, ctx.record, ctx.parts = reverse, int(bptt_chunk), record, parts
@@ -361,7 +369,7 @@ class LSTMSequence(Function):
                                  w_rows=np.empty((w_hh.shape[0], r.shape[1]), w_hh.dtype), h0=np.empty_like(h0),
                                  c0=np.empty_like(c0), h_steps=np.empty_like(h))
                  for (h0, c0), h, g, r in zip(states, hs, gates, rows)]
-        _run_parts(ctx.backend.lstm_sequence_backward,
+        _run_parts(ctx.kernels.lstm_sequence_backward,
                    [(gh, _part(grad_cT, part, 0), w_hh, h0, c0, h, c, g, r,
                      d.xproj, d.w_hh, d.w_rows, d.h0, d.c0, d.h_steps, ctx.bptt_chunk)
                     for gh, part, (h0, c0), h, c, g, r, d in zip(grad_hs, ctx.parts, states, hs, cs, gates, rows,
@@ -376,7 +384,11 @@ class LSTMSequence(Function):
 
 
 class GRUSequence(Function):
-    """hs, h_n = GRU over x [T, B, I] (gates r, z, n as PyTorch; b_hh inside the reset product)."""
+    """hs, h_n = GRU over x [T, B, I] (gates r, z, n as PyTorch; b_hh inside the reset product).
+
+    Kernels (gru_sequence_forward, gru_sequence_backward): ``kernels/reference/recurrent.py`` (the spec),
+    ``kernels/numba_impl/recurrent.py`` and ``kernels/cython_impl/_recurrent.pyx``.
+    """
 
     uses_kernels = True
 
@@ -387,12 +399,12 @@ class GRUSequence(Function):
         x = _time_major(x, reverse)
         h0 = np.zeros((B, H), dtype) if h0 is None else h0
         b_hh = np.zeros(3 * H, dtype) if b_hh is None else b_hh
-        parts = _batch_parts(ctx.backend, T, B, 3 * H)
+        parts = _batch_parts(ctx.kernels, T, B, 3 * H)
         projected = [_projection_inputs(_part(x, part, 1), w_ih, b_ih) for part in parts]
         h0_parts = [h0[part] for part in parts]
         hs = [np.empty((T, part.stop - part.start, H), dtype) for part in parts]
         workspaces = [np.empty((T, h.shape[1], 4 * H), dtype) for h in hs]
-        _run_parts(ctx.backend.gru_sequence_forward,
+        _run_parts(ctx.kernels.gru_sequence_forward,
                    [(rows, w, w_hh, b_hh, h0_k, h, ws)
                     for (rows, w), h0_k, h, ws in zip(projected, h0_parts, hs, workspaces)])
         ctx.reverse, ctx.bptt_chunk, ctx.record, ctx.parts = reverse, int(bptt_chunk), record, parts
@@ -411,7 +423,7 @@ class GRUSequence(Function):
                                  w_hh=np.empty_like(w_hh), w_rows=np.empty((w_hh.shape[0], r.shape[1]), w_hh.dtype),
                                  b_hh=np.empty_like(b_hh), h0=np.empty_like(h0), h_steps=np.empty_like(h))
                  for h0, h, r in zip(h0_parts, hs, rows)]
-        _run_parts(ctx.backend.gru_sequence_backward,
+        _run_parts(ctx.kernels.gru_sequence_backward,
                    [(g, w_hh, b_hh, h0, h, ws, r, d.xproj, d.w_hh, d.w_rows, d.b_hh, d.h0, d.h_steps, ctx.bptt_chunk)
                     for g, h0, h, ws, r, d in zip(grad_hs, h0_parts, hs, workspaces, rows, grads)])
         _keep(ctx, ctx.record, hidden_grads=[d.h_steps for d in grads])
@@ -436,7 +448,11 @@ def _cell_weight_grads(ctx, grad_pre, x, h, w_ih, w_hh, first: int):
 
 
 class RNNCellFn(Function):
-    """h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) for one step, x [B, I], h [B, H]."""
+    """h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) for one step, x [B, I], h [B, H].
+
+    Kernels (rnn_cell_forward, rnn_cell_backward): ``kernels/reference/recurrent.py`` (the spec),
+    ``kernels/numba_impl/recurrent.py`` and ``kernels/cython_impl/_recurrent.pyx``.
+    """
 
     uses_kernels = True
 
@@ -451,7 +467,7 @@ class RNNCellFn(Function):
         if bias is not None:
             pre += bias
         h_out = np.empty((B, H), dtype)
-        ctx.backend.rnn_cell_forward(pre, h_out)
+        ctx.kernels.rnn_cell_forward(pre, h_out)
         ctx.save_for_backward(x, h, w_ih, w_hh, h_out)
         return h_out
 
@@ -460,14 +476,18 @@ class RNNCellFn(Function):
         x, h, w_ih, w_hh, h_out = ctx.saved_tensors
         grad_h = np.ascontiguousarray(grad_h, dtype=x.dtype)
         grad_pre = np.empty_like(grad_h)
-        ctx.backend.rnn_cell_backward(grad_h, h_out, grad_pre)
+        ctx.kernels.rnn_cell_backward(grad_h, h_out, grad_pre)
         needs = ctx.needs_input_grad
         return (grad_pre @ w_ih if needs[0] else None, grad_pre @ w_hh if needs[1] else None,
                 *_cell_weight_grads(ctx, grad_pre, x, h, w_ih, w_hh, 2))
 
 
 class LSTMCellFn(Function):
-    """h', c' = one LSTM step: gates = x W_ih^T + b_ih + h W_hh^T + b_hh, then the fused cell kernel."""
+    """h', c' = one LSTM step: gates = x W_ih^T + b_ih + h W_hh^T + b_hh, then the fused cell kernel.
+
+    Kernels (lstm_cell_forward, lstm_cell_backward): ``kernels/reference/recurrent.py`` (the spec),
+    ``kernels/numba_impl/recurrent.py`` and ``kernels/cython_impl/_recurrent.pyx``.
+    """
 
     uses_kernels = True
 
@@ -483,7 +503,7 @@ class LSTMCellFn(Function):
         if bias is not None:
             gates += bias
         h_out, c_out, workspace = np.empty((B, H), dtype), np.empty((B, H), dtype), np.empty_like(gates)
-        ctx.backend.lstm_cell_forward(gates, c, h_out, c_out, workspace)
+        ctx.kernels.lstm_cell_forward(gates, c, h_out, c_out, workspace)
         ctx.save_for_backward(x, h, c, w_ih, w_hh, c_out, workspace)
         return h_out, c_out
 
@@ -493,14 +513,18 @@ class LSTMCellFn(Function):
         grad_h = np.ascontiguousarray(grad_h, dtype=x.dtype)
         grad_c = np.ascontiguousarray(grad_c, dtype=x.dtype)
         grad_gates, grad_c_prev = np.empty_like(workspace), np.empty_like(c)
-        ctx.backend.lstm_cell_backward(grad_h, grad_c, workspace, c, c_out, grad_gates, grad_c_prev)
+        ctx.kernels.lstm_cell_backward(grad_h, grad_c, workspace, c, c_out, grad_gates, grad_c_prev)
         needs = ctx.needs_input_grad
         return (grad_gates @ w_ih if needs[0] else None, grad_gates @ w_hh if needs[1] else None,
                 grad_c_prev if needs[2] else None, *_cell_weight_grads(ctx, grad_gates, x, h, w_ih, w_hh, 3))
 
 
 class GRUCellFn(Function):
-    """h' = one GRU step: gi = x W_ih^T + b_ih, gh = h W_hh^T + b_hh, then the fused cell kernel."""
+    """h' = one GRU step: gi = x W_ih^T + b_ih, gh = h W_hh^T + b_hh, then the fused cell kernel.
+
+    Kernels (gru_cell_forward, gru_cell_backward): ``kernels/reference/recurrent.py`` (the spec),
+    ``kernels/numba_impl/recurrent.py`` and ``kernels/cython_impl/_recurrent.pyx``.
+    """
 
     uses_kernels = True
 
@@ -515,7 +539,7 @@ class GRUCellFn(Function):
         if b_hh is not None:
             gh += b_hh
         h_out, workspace = np.empty((B, H), dtype), np.empty((B, 4 * H), dtype)
-        ctx.backend.gru_cell_forward(gi, gh, h, h_out, workspace)
+        ctx.kernels.gru_cell_forward(gi, gh, h, h_out, workspace)
         ctx.save_for_backward(x, h, w_ih, w_hh, workspace)
         return h_out
 
@@ -526,7 +550,7 @@ class GRUCellFn(Function):
         shape = (h.shape[0], w_ih.shape[0])  # [B, 3H]
         grad_gi, grad_gh = np.empty(shape, x.dtype), np.empty(shape, x.dtype)
         grad_h_prev = np.empty_like(h)
-        ctx.backend.gru_cell_backward(grad_h, workspace, h, grad_gi, grad_gh, grad_h_prev)
+        ctx.kernels.gru_cell_backward(grad_h, workspace, h, grad_gi, grad_gh, grad_h_prev)
         needs = ctx.needs_input_grad
         if needs[1]:
             grad_h_prev += grad_gh @ w_hh  # the path through the reset product, outside the kernel

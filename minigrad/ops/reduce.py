@@ -126,15 +126,14 @@ def extremum(x, dim, keepdim: bool, kind: str):
     return MinMax(values, indices)
 
 
-def arg_extremum(x, dim, keepdim: bool, kind: str):
-    from ..tensor import Tensor
-
+def arg_extremum(array: np.ndarray, dim, keepdim: bool, kind: str) -> np.ndarray:
+    """The int64 indices of the max/min; an array, since indices carry no gradient."""
     finder = np.argmax if kind == "max" else np.argmin
     if dim is None:
-        return Tensor._wrap(np.asarray(finder(x.data), dtype=np.int64))
-    dim = normalize_dim(dim, x.ndim)
-    out = finder(x.data, axis=dim)
-    return Tensor._wrap((np.expand_dims(out, dim) if keepdim else out).astype(np.int64))
+        return np.asarray(finder(array), dtype=np.int64)
+    dim = normalize_dim(dim, array.ndim)
+    out = finder(array, axis=dim)
+    return (np.expand_dims(out, dim) if keepdim else out).astype(np.int64)
 
 
 def var(x, dim=None, keepdim: bool = False, unbiased: bool = True):

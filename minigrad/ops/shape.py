@@ -122,29 +122,6 @@ def expand(x, sizes):
 
 
 # ------------------------------------------------------------------ indexing ----------------------
-def normalize_index(index):
-    """Turn Tensors inside an index into arrays; reject float indices clearly."""
-    from ..tensor import Tensor
-
-    def convert(item):
-        if isinstance(item, Tensor):
-            item = item.data
-        if isinstance(item, list):
-            item = np.asarray(item)
-        if isinstance(item, np.ndarray) and item.dtype.kind not in "biu":
-            raise IndexError(f"tensors used as indices must be integer or bool, got {item.dtype}")
-        return item
-
-    if isinstance(index, tuple):
-        return tuple(convert(i) for i in index)
-    return convert(index)
-
-
-def _is_basic(index) -> bool:
-    items = index if isinstance(index, tuple) else (index,)
-    return all(isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis for i in items)
-
-
 def _has_int_array(index) -> bool:
     items = index if isinstance(index, tuple) else (index,)
     return any(isinstance(i, np.ndarray) and i.dtype.kind in "iu" for i in items)
@@ -207,25 +184,6 @@ class Stack(Function):
     def backward(ctx, grad):
         return (None, *(np.take(grad, i, axis=ctx.dim) if need else None
                         for i, need in enumerate(ctx.needs_input_grad[1:])))
-
-
-def _as_tensors(tensors, what: str):
-    from ..tensor import Tensor
-
-    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
-    if not tensors:
-        raise ValueError(f"{what}: expected a non-empty list of tensors")
-    return tensors
-
-
-def cat(tensors, dim: int = 0):
-    tensors = _as_tensors(tensors, "cat")
-    return Cat.apply(normalize_dim(dim, tensors[0].ndim), *tensors)
-
-
-def stack(tensors, dim: int = 0):
-    tensors = _as_tensors(tensors, "stack")
-    return Stack.apply(normalize_dim(dim, tensors[0].ndim + 1), *tensors)
 
 
 def split(x, split_size_or_sections, dim: int = 0):

@@ -191,7 +191,7 @@ def build_graph(tensor: Tensor, params: dict | None = None) -> tuple[list, list]
         else:
             shape, dtype = known[min(known)].shape, known[min(known)].dtype
         norm, state = _grad_state(known.get(0, next(iter(known.values()))), ctx)
-        backend = getattr(ctx.backend, "name", None) if ctx.backend is not None else None
+        backend = getattr(ctx.kernels, "name", None) if ctx.kernels is not None else None
         nodes.append(Node(f"op{i}", "op", ctx.function.__name__, tuple(shape), str(np.dtype(dtype)),
                           backend=backend, grad_norm=norm, grad_state=state, is_output=i == 0))
     edge_ids = [(ids[id(src)], ids[id(dst)]) for src, dst in edges]

@@ -130,7 +130,7 @@ def plot_decision_boundary(model, X, y, path, title: str | None = None, resoluti
     """The class ``model`` predicts over the plane of 2-D inputs ``X`` (logits ``[N, C]``, or one
     score ``[N]``/``[N, 1]`` above ``threshold``), with the samples coloured by label ``y``."""
     from ..metrics import to_labels
-    from ..train import predict
+    from ..predict import predict
 
     plt = _pyplot()
     X, y = _values(X), _values(y).reshape(-1)

@@ -281,13 +281,13 @@ def _leaf(leaves: dict, array: np.ndarray, name: str, index: tuple) -> Value:
 def _tensor_check(zoom: Zoom, run, arrays: dict, index: tuple) -> Zoom:
     """Run minigrad's op on float64 copies, seed its backward with the upstream gradient at
     ``index`` only, and keep the value and the gradients of every input."""
-    import minigrad as mg
+    from ..creation import tensor
 
-    tensors = {name: mg.tensor(a, dtype=mg.float64, requires_grad=True) for name, a in arrays.items()}
+    tensors = {name: tensor(a, dtype=np.float64, requires_grad=True) for name, a in arrays.items()}
     out = run(**tensors)
     seed = np.zeros(out.shape)
     seed[index] = zoom.upstream
-    out.backward(mg.tensor(seed, dtype=mg.float64))
+    out.backward(tensor(seed, dtype=np.float64))
     zoom.tensor_value = float(out.data[index])
     zoom.tensor_grads = {name: (t.grad.data if t.grad is not None else np.zeros(t.shape))
                          for name, t in tensors.items()}
@@ -427,9 +427,9 @@ def _zoom_function(fn, *inputs, index=None, grad_output=None, names=None) -> Zoo
                    root, leaves, {n: a.shape for n, a in zip(names, arrays)}, _upstream(grad_output, index))
     zoom.notes.append("(a function is checked against minigrad only when it also runs on Tensors)")
     try:  # the same function on Tensors, when it is written with operators and Tensor methods
+        from ..creation import tensor
         from ..tensor import Tensor
-        import minigrad as mg
-        probe = fn(*[mg.tensor(a, dtype=mg.float64) for a in arrays])
+        probe = fn(*[tensor(a, dtype=np.float64) for a in arrays])
         if isinstance(probe, Tensor):
             zoom.notes.pop()
             return _tensor_check(zoom, lambda **kw: fn(*[kw[n] for n in names]), dict(zip(names, arrays)), index)

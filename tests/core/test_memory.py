@@ -32,7 +32,7 @@ PAGES_A_STEP = 4 * 3_000_000 // 4096  # ~2900
 
 def faults_per_round(**env) -> float:
     clean = {k: v for k, v in os.environ.items()
-             if not k.startswith("MALLOC_") and k not in ("GLIBC_TUNABLES", "MINIGRAD_KEEP_FREED_MEMORY")}
+             if not k.startswith("MALLOC_") and k not in ("GLIBC_TUNABLES", "MINIGRAD_KEEP_FREED_MEMORY", "MINIGRAD_NO_PROCESS_SETTINGS")}
     out = subprocess.run([sys.executable, "-c", PROGRAM], env={**clean, **env}, capture_output=True, text=True,
                          timeout=120, check=True)
     return float(out.stdout.strip())
@@ -42,6 +42,7 @@ def test_freed_arrays_are_reused_without_page_faults():
     assert faults_per_round() < PAGES_A_STEP / 20
     # and the contrast that makes the test mean something: glibc's defaults fault every page
     assert faults_per_round(MINIGRAD_KEEP_FREED_MEMORY="0") > PAGES_A_STEP / 2
+    assert faults_per_round(MINIGRAD_NO_PROCESS_SETTINGS="1") > PAGES_A_STEP / 2
 
 
 def test_the_users_own_malloc_settings_are_left_alone():
@@ -49,7 +50,7 @@ def test_the_users_own_malloc_settings_are_left_alone():
 
 
 def test_keep_freed_memory_reports_whether_it_set_anything(monkeypatch):
-    from minigrad.memory import keep_freed_memory
+    from minigrad._process import keep_freed_memory
     monkeypatch.setenv("MINIGRAD_KEEP_FREED_MEMORY", "0")
     assert keep_freed_memory() is False
     monkeypatch.setenv("MINIGRAD_KEEP_FREED_MEMORY", "1")

@@ -142,7 +142,7 @@ def test_kernel_blas_stays_at_one_thread():
     from threadpoolctl import ThreadpoolController
     with limit_threads(2):
         controller = ThreadpoolController()
-        kernel_blas = threads_module._kernel_blas(controller)
+        kernel_blas = threads_module.kernel_blas_libraries(controller)
         if not kernel_blas:
             pytest.skip("NumPy and the kernels share one BLAS here: nothing to keep apart")
         assert all(lib.num_threads == 1 for lib in kernel_blas)
@@ -205,7 +205,7 @@ def test_loading_a_compiled_backend_pins_its_blas_without_limit_threads():
     code = ("import minigrad as mg, minigrad.threads as t\n"
             "from threadpoolctl import ThreadpoolController\n"
             "mg.set_backend('cython')\n"
-            "c = ThreadpoolController(); pinned = t._kernel_blas(c)\n"
+            "c = ThreadpoolController(); pinned = t.kernel_blas_libraries(c)\n"
             "others = [l.num_threads for l in c.lib_controllers if l.user_api == 'blas' and l not in pinned]\n"
             "print(len(pinned), [l.num_threads for l in pinned], min(others))")
     count, pinned, numpy_threads = _run_python(code, MINIGRAD_BACKEND="", OPENBLAS_NUM_THREADS="2").split(" ", 2)
@@ -223,7 +223,7 @@ def test_set_num_threads_sets_every_pool():
             set_num_threads(n)
             assert get_num_threads() == n
             controller = ThreadpoolController()
-            pinned = threads_module._kernel_blas(controller)
+            pinned = threads_module.kernel_blas_libraries(controller)
             for lib in controller.lib_controllers:
                 assert lib.num_threads == (1 if lib in pinned else n), (lib.filepath, lib.num_threads)
     finally:

@@ -5,6 +5,7 @@ import math
 
 from ... import creation
 from ...ops import conv as conv_ops
+from .. import functional as F
 from .. import init
 from ..parameter import Parameter
 from .module import Module
@@ -56,7 +57,7 @@ class Conv2d(_ConvNd):
                          padding, conv_ops.pair(dilation, "dilation", "Conv2d"), bias, dtype)
 
     def forward(self, x):
-        return conv_ops.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation)
 
 
 class Conv1d(_ConvNd):
@@ -75,4 +76,4 @@ class Conv1d(_ConvNd):
 
     def forward(self, x):
         padding = self.padding if isinstance(self.padding, str) else self.padding[0]
-        return conv_ops.conv1d(x, self.weight, self.bias, self.stride[0], padding, self.dilation[0])
+        return F.conv1d(x, self.weight, self.bias, self.stride[0], padding, self.dilation[0])

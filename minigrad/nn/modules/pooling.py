@@ -1,7 +1,7 @@
 """Pooling layers: MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d (PyTorch's arguments and defaults)."""
 from __future__ import annotations
 
-from ...ops import pool as pool_ops
+from .. import functional as F
 from .module import Module
 
 
@@ -22,8 +22,8 @@ class MaxPool2d(_Pool):
         self.dilation, self.return_indices = dilation, return_indices
 
     def forward(self, x):
-        return pool_ops.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation,
-                                   self.return_indices)
+        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding, self.dilation,
+                            self.return_indices)
 
 
 class MaxPool1d(_Pool):
@@ -32,14 +32,14 @@ class MaxPool1d(_Pool):
         self.return_indices = return_indices
 
     def forward(self, x):
-        return pool_ops.max_pool1d(x, self.kernel_size, self.stride, self.padding, self.return_indices)
+        return F.max_pool1d(x, self.kernel_size, self.stride, self.padding, self.return_indices)
 
 
 class AvgPool2d(_Pool):
     def forward(self, x):
-        return pool_ops.avg_pool2d(x, self.kernel_size, self.stride, self.padding)
+        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding)
 
 
 class AvgPool1d(_Pool):
     def forward(self, x):
-        return pool_ops.avg_pool1d(x, self.kernel_size, self.stride, self.padding)
+        return F.avg_pool1d(x, self.kernel_size, self.stride, self.padding)

@@ -28,10 +28,9 @@ import warnings
 import numpy as np
 
 from ... import creation
-from ...ops import recurrent as ops
-from ...ops.dropout import Dropout
-from ...ops.shape import cat, stack
+from ...functions import cat, stack
 from ...tensor import Tensor
+from .. import functional as F
 from .. import init
 from ..parameter import Parameter
 from .module import Module
@@ -187,9 +186,9 @@ class RNNBase(Module):
         w_ih, w_hh, b_ih, b_hh = weights
         options = dict(bptt_chunk=self.bptt_chunk, reverse=reverse, record=record)
         if self.mode == "LSTM":
-            hs, h_n, c_n = ops.lstm_sequence(x, *states, w_ih, w_hh, b_ih, b_hh, **options)
+            hs, h_n, c_n = F.lstm_sequence(x, *states, w_ih, w_hh, b_ih, b_hh, **options)
             return hs, (h_n, c_n)
-        function = ops.rnn_sequence if self.mode == "RNN_TANH" else ops.gru_sequence
+        function = F.rnn_sequence if self.mode == "RNN_TANH" else F.gru_sequence
         hs, h_n = function(x, *states, w_ih, w_hh, b_ih, b_hh, **options)
         return hs, (h_n,)
 
@@ -204,11 +203,11 @@ class RNNBase(Module):
         batch = x.shape[1]
         initial = self._initial_states(hx, batch, unbatched, _shape(input))
         directions = self.num_directions
-        self._step_records = [ops.StepRecord() for _ in range(self.num_layers * directions)]
+        self._step_records = [F.StepRecord() for _ in range(self.num_layers * directions)]
         finals = [[] for _ in initial]  # per state kind: one [B, H] per layer and direction
         for layer in range(self.num_layers):
             if layer > 0 and self.training and self.dropout > 0:
-                x = Dropout.apply(x, self.dropout)  # between layers, training only
+                x = F.dropout(x, self.dropout)  # between layers, training only
             outputs = []
             for direction in range(directions):
                 k = layer * directions + direction
@@ -351,7 +350,7 @@ class RNNCell(RNNCellBase):
 
     def forward(self, input, hx=None):
         x, (h,), unbatched = self._prepare(input, [hx], ("hx",))
-        out = ops.rnn_cell(x, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
+        out = F.rnn_cell(x, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
         return out.squeeze(0) if unbatched else out
 
 
@@ -365,7 +364,7 @@ class LSTMCell(RNNCellBase):
         if hx is not None and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
             raise TypeError(f"LSTMCell: the state must be a tuple (h, c), got {type(hx).__name__}")
         x, (h, c), unbatched = self._prepare(input, [None, None] if hx is None else list(hx), ("h", "c"))
-        h, c = ops.lstm_cell(x, h, c, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
+        h, c = F.lstm_cell(x, h, c, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
         return (h.squeeze(0), c.squeeze(0)) if unbatched else (h, c)
 
 
@@ -377,5 +376,5 @@ class GRUCell(RNNCellBase):
 
     def forward(self, input, hx=None):
         x, (h,), unbatched = self._prepare(input, [hx], ("hx",))
-        out = ops.gru_cell(x, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
+        out = F.gru_cell(x, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
         return out.squeeze(0) if unbatched else out
