@@ -97,12 +97,12 @@ class Route:
         self.phase = None
 
 
-def trace(name: str, threads: int = 2, backend: str | None = None) -> Route:
-    """The route of one training step of model ``name`` (after one untraced warm-up step)."""
+def trace_step(model, loss_fn, opt, x, y, threads: int = 2, backend: str | None = None) -> Route:
+    """The route of one training step (after one untraced warm-up step, so that first-use work,
+    a lazy import or a kernel compile, is not counted)."""
     import minigrad as mg
     from minigrad.threads import limit_threads
     route = Route()
-    model, loss_fn, opt, x, y = build(name)
     backend = backend or mg.get_backend()
     threading.setprofile(route.profile)  # threads started from here on (the batch pool) report too
     sys.setprofile(route.profile)
@@ -122,6 +122,11 @@ def trace(name: str, threads: int = 2, backend: str | None = None) -> Route:
         sys.setprofile(None)
         threading.setprofile(None)
     return route
+
+
+def trace(name: str, threads: int = 2, backend: str | None = None) -> Route:
+    """The route of one training step of model ``name`` (see ``MODELS``)."""
+    return trace_step(*build(name), threads=threads, backend=backend)
 
 
 def main() -> None:
