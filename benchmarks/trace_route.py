@@ -2,10 +2,10 @@
 
 The route a student follows when reading ``loss.backward()``: for an MLP, a CNN and an LSTM,
 one training step after a warm-up step is traced with ``sys.setprofile`` (and
-``threading.setprofile``, so the batch threads count too); every Python call into a file
-under minigrad/ (kernels/ is installed as minigrad/kernels/) counts that file, and a call into
-a different file than the previous call of the same thread counts as a switch.  Forward is the
-model and the loss; backward is ``loss.backward()`` and ``optimizer.step()``.
+``threading.setprofile``, so the batch threads count too); every Python call into a file of
+the package (minigrad/, and kernels/, installed as minigrad.kernels) counts that file, and a
+call into a different file than the previous call of the same thread counts as a switch.
+Forward is the model and the loss; backward is ``loss.backward()`` and ``optimizer.step()``.
 Usage: python benchmarks/trace_route.py [--threads 2] [--backend cython] [--files]
 """
 from __future__ import annotations
@@ -17,9 +17,13 @@ import sys
 import threading
 
 import minigrad  # noqa: F401  (first, as a user's script would)
+import minigrad.kernels
 import numpy as np
 
-PACKAGE_ROOT = os.path.dirname(os.path.abspath(minigrad.__file__))
+# Where the package's files are, and the name each goes by: an editable install keeps kernels/
+# beside minigrad/, not inside it.
+ROOTS = {os.path.dirname(os.path.abspath(minigrad.kernels.__file__)) + os.sep: "minigrad/kernels/",
+         os.path.dirname(os.path.abspath(minigrad.__file__)) + os.sep: "minigrad/"}
 MODELS = ("mlp", "cnn", "lstm")
 DESCRIPTIONS = {
     "mlp": "MLP 64→512→512→10, ReLU, batch 64, cross-entropy, Adam",
@@ -65,6 +69,14 @@ def build(name: str):
     raise KeyError(name)
 
 
+def _package_path(filename: str) -> str | None:
+    """``minigrad/...`` for a file of the package (kernels as ``minigrad/kernels/...``), else None."""
+    for root, name in ROOTS.items():  # kernels first: inside minigrad/ when installed normally
+        if filename.startswith(root):
+            return name + filename[len(root):]
+    return None
+
+
 class Route:
     """Counts the package files called into, per phase, while ``phase`` is set."""
 
@@ -78,10 +90,9 @@ class Route:
     def profile(self, frame, event, arg):
         if event != "call" or self.phase is None:
             return
-        filename = frame.f_code.co_filename
-        if not filename.startswith(PACKAGE_ROOT):
+        path = _package_path(frame.f_code.co_filename)
+        if path is None:
             return
-        path = os.path.relpath(filename, os.path.dirname(PACKAGE_ROOT))
         with self._lock:
             self.calls[self.phase][path] += 1
             thread = threading.get_ident()

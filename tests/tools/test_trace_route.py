@@ -17,10 +17,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "benchmar
 import trace_route  # noqa: E402
 
 # What an MLP's backward and optimizer step may touch: the Tensor/Function core and the engine,
-# the ops of Linear, ReLU and the losses, the optimizer (and the kernel namespace it asks for).
+# the ops of Linear, ReLU and the losses, the optimizer (and the kernel it asks the backend for).
 BACKWARD_ROUTE = re.compile(r"minigrad/(tensor\.py|autograd/\w+\.py"
                             r"|ops/(activation|arithmetic|linalg|loss|reduce|shape)\.py"
-                            r"|optim/\w+\.py|backend\.py|kernels/\w+/optim\.py)$")
+                            r"|optim/\w+\.py|backend\.py|kernels/__init__\.py|kernels/\w+/optim\.py)$")
 THREAD_POOL = {"minigrad/parallel.py", "minigrad/threads.py"}
 
 
