@@ -59,9 +59,11 @@ def batch_slices(n: int, parts: int) -> list[slice]:
 class BatchParts:
     """A batch of ``n`` samples cut into contiguous runs, one per thread.
 
-    ``cut`` gives each part's piece of an array, ``run`` calls a function on every part's
-    pieces side by side, ``join`` glues the parts' results back into one array.  With one part
-    (one thread, or too little work) nothing is copied: the piece is the array itself.
+    As many parts as threads, but none with less than ``min_work`` of the batch's ``work``
+    (elements, gate values: whatever unit both are counted in), and one part for the NumPy
+    reference ``kernels``.  ``cut`` gives each part's piece of an array, ``run`` calls a
+    function on every part's pieces side by side.  With one part nothing is copied: the piece
+    is the array itself.
     """
 
     def __init__(self, n: int, work: int, kernels=None, min_work: int = MIN_ELEMENTS_PER_THREAD) -> None:
@@ -80,10 +82,6 @@ class BatchParts:
             return [array]
         index = (slice(None),) * axis
         return [np.ascontiguousarray(array[index + (part,)]) for part in self.slices]
-
-    def join(self, pieces: list, axis: int = 0):
-        """The parts' pieces as one array, the batch on ``axis``."""
-        return pieces[0] if len(pieces) == 1 else np.concatenate(pieces, axis=axis)
 
     def run(self, work, **pieces) -> list:
         """``work(name=piece, ...)`` for every part, side by side; what each call returned, in
@@ -115,7 +113,7 @@ def run_over_batch(work, *, split: dict, summed: dict | None = None, kernels=Non
     buffers = {name: [out] + [None if out is None else np.empty_like(out) for _ in range(len(parts) - 1)]
                for name, out in summed.items()}
     parts.run(work, **{name: parts.cut(a) for name, a in split.items()}, **buffers)
-    for name, (out, *others) in buffers.items():
+    for out, *others in buffers.values():
         for other in others:
             if other is not None:
                 out += other
