@@ -1,11 +1,14 @@
 """Run a serial kernel on slices of the batch in several threads at once.
 
-The kernels are plain serial functions (kernels/README.md).  A convolution or a pooling treats
-each sample of the batch on its own, so the op layer can hand each thread a contiguous run of
-samples: a slice along axis 0 of a C-contiguous array is itself C-contiguous, so the kernel sees
-ordinary arrays.  The compiled kernels release the GIL, so the threads really run side by side.
-An output that sums over the batch (the weight gradient of a convolution) gets one buffer per
-extra thread, added up at the end.
+The kernels are plain serial functions (kernels/README.md).  A convolution, a pooling or a
+recurrent sequence treats each sample of the batch on its own, so the op layer can hand each
+thread a contiguous run of samples, and the kernel sees ordinary C-contiguous arrays.  The
+compiled kernels release the GIL, so the threads really run side by side.  An output that sums
+over the batch (a weight gradient) gets one buffer per extra thread, added up at the end.
+
+Two ways in: ``run_over_batch`` for work whose arrays all have the batch on axis 0 (split,
+run, done), and ``BatchParts`` for work whose pieces outlive one call (a recurrent op keeps
+each part's arrays from forward for its backward).
 
 Why threads here and not inside the kernels: a Numba ``prange`` aborts in a forked child or
 under concurrent calls (without TBB), and an OpenMP loop around BLAS calls makes OpenBLAS warn
@@ -53,58 +56,64 @@ def batch_slices(n: int, parts: int) -> list[slice]:
     return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
 
 
-def over_batch(kernel, args: list, batched: tuple, summed: tuple = ()) -> None:
-    """Call ``kernel(*args)``, splitting the arrays at positions ``batched`` along axis 0 across
-    threads; the arrays at ``summed`` are outputs that sum over the batch (each extra thread
-    fills its own buffer, added into the caller's array at the end).  Other arguments are shared.
+class BatchParts:
+    """A batch of ``n`` samples cut into contiguous runs, one per thread.
+
+    As many parts as threads, but none with less than ``min_work`` of the batch's ``work``
+    (elements, gate values: whatever unit both are counted in), and one part for the NumPy
+    reference ``kernels``.  ``cut`` gives each part's piece of an array, ``run`` calls a
+    function on every part's pieces side by side.  With one part nothing is copied: the piece
+    is the array itself.
     """
-    n = args[batched[0]].shape[0]
-    size = args[batched[0]].size
-    threads = min(get_num_threads(), n, max(1, size // MIN_ELEMENTS_PER_THREAD))
-    if threads <= 1:
-        kernel(*args)
-        return
-    slices = batch_slices(n, threads)
-    calls = []
-    for k, part in enumerate(slices):
-        call = list(args)
-        for i in batched:
-            call[i] = args[i][part]
-        if k > 0:
-            for i in summed:
-                call[i] = np.empty_like(args[i])
-        calls.append(call)
-    run_tasks([(kernel, call) for call in calls])
-    for i in summed:
-        for call in calls[1:]:
-            args[i] += call[i]
+
+    def __init__(self, n: int, work: int, kernels=None, min_work: int = MIN_ELEMENTS_PER_THREAD) -> None:
+        # The NumPy reference runs whole: NumPy's BLAS threads its matmuls already.
+        threaded = kernels is None or kernels.name != "numpy"
+        threads = min(get_num_threads(), n, work // min_work) if threaded else 1
+        self.slices = batch_slices(n, max(1, threads))
+
+    def __len__(self) -> int:
+        return len(self.slices)
+
+    def cut(self, array, axis: int = 0) -> list:
+        """Each part's C-contiguous piece of ``array`` (the batch on ``axis``): a view along axis 0
+        of a C-contiguous array (so a kernel writing into it fills ``array``), else a copy."""
+        if len(self.slices) == 1:
+            return [array]
+        index = (slice(None),) * axis
+        return [np.ascontiguousarray(array[index + (part,)]) for part in self.slices]
+
+    def run(self, work, **pieces) -> list:
+        """``work(name=piece, ...)`` for every part, side by side; what each call returned, in
+        batch order.  Each keyword holds one piece per part (from ``cut``, or an earlier ``run``)."""
+        calls = [{name: values[k] for name, values in pieces.items()} for k in range(len(self.slices))]
+        if len(calls) == 1:
+            return [work(**calls[0])]
+        pool = _executor(len(calls) - 1)
+        futures = [pool.submit(work, **call) for call in calls[1:]]
+        try:
+            first = work(**calls[0])  # the calling thread takes the first part
+        finally:
+            results = [future.result() for future in futures]  # re-raises a worker's exception
+        return [first, *results]
 
 
-def run_tasks(tasks: list) -> None:
-    """Run every ``(function, args)`` of ``tasks`` side by side: the calling thread takes the first,
-    pool threads the rest; returns when all are done, re-raising the first error."""
-    if len(tasks) == 1:
-        function, args = tasks[0]
-        function(*args)
-        return
-    pool = _executor(len(tasks) - 1)
-    futures = [pool.submit(function, *args) for function, args in tasks[1:]]
-    try:
-        function, args = tasks[0]
-        function(*args)
-    finally:
-        for future in futures:
-            future.result()  # re-raises a worker's exception here
+def run_over_batch(work, *, split: dict, summed: dict | None = None, kernels=None) -> None:
+    """Call ``work(**split, **summed)`` on runs of the batch, in several threads at once.
 
-
-def run_kernel(backend, function, args: list, batched: tuple, summed: tuple = ()) -> None:
-    """``over_batch`` for a kernel of ``backend`` (a loaded kernel namespace): ``function`` is a
-    kernel name, or a function of the arguments that calls the kernels (and may do more to its
-    slice, such as adding a bias).  The NumPy reference runs whole: NumPy's BLAS threads its
-    matmuls already."""
-    if isinstance(function, str):
-        function = getattr(backend, function)
-    if backend.name == "numpy":
-        function(*args)
-    else:
-        over_batch(function, args, batched, summed)
+    ``split``: the arrays whose axis 0 is the batch; each call gets its own contiguous slice.
+    ``summed``: outputs that add up over the batch (a weight gradient): the first call fills
+    the caller's array, each other call its own buffer, added into the caller's at the end;
+    None stays None.  ``kernels``: the kernel namespace ``work`` calls (the NumPy reference
+    runs whole).  Small batches run whole, in the calling thread.
+    """
+    summed = summed or {}
+    first = next(iter(split.values()))
+    parts = BatchParts(first.shape[0], first.size, kernels)
+    buffers = {name: [out] + [None if out is None else np.empty_like(out) for _ in range(len(parts) - 1)]
+               for name, out in summed.items()}
+    parts.run(work, **{name: parts.cut(a) for name, a in split.items()}, **buffers)
+    for out, *others in buffers.values():
+        for other in others:
+            if other is not None:
+                out += other

@@ -4,7 +4,6 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Function
-from ..parallel import over_batch
 from .arithmetic import as_float, unbroadcast
 
 
@@ -14,36 +13,17 @@ def stable_sigmoid(x: np.ndarray) -> np.ndarray:
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
 
 
-def _relu_into(a, out):
-    np.maximum(a, 0, out=out)
-
-
-def _mask_into(grad, out, result):
-    np.multiply(grad, out > 0, out=result)
-
-
 class ReLU(Function):
-    # Large activations (a CNN's feature maps) run in batch slices on several threads: NumPy's
-    # loops release the GIL, and a single-threaded ReLU was a tenth of a 2-thread CNN step.
     @staticmethod
     def forward(ctx, a):
-        if a.dtype.kind != "f" or a.ndim == 0:
-            out = np.maximum(a, a.dtype.type(0))  # a 0-d float32 stays float32 on NumPy 1 too
-        else:
-            out = np.empty_like(a)
-            over_batch(_relu_into, [a, out], batched=(0, 1))
+        out = np.maximum(a, a.dtype.type(0))  # a 0-d float32 stays float32 on NumPy 1 too
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        if grad.ndim == 0 or grad.shape != out.shape:
-            return grad * (out > 0)
-        # no one else reads grad: mask it in place, no new array
-        result = grad if ctx.owns_grad else np.empty_like(grad)
-        over_batch(_mask_into, [grad, out, result], batched=(0, 1, 2))
-        return result
+        return grad * (out > 0)
 
 
 class Sigmoid(Function):

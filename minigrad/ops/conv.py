@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Function
-from ..parallel import run_kernel
+from ..parallel import run_over_batch
 
 
 def pair(value, name: str, op: str) -> tuple[int, int]:
@@ -99,7 +99,7 @@ class Conv2d(Function):
             if b is not None:
                 out += b.reshape(1, -1, 1, 1)
 
-        run_kernel(ctx.kernels, forward_part, [x, out], batched=(0, 1))
+        run_over_batch(forward_part, split=dict(x=x, out=out), kernels=ctx.kernels)
         ctx.save_for_backward(x, w)
         return out
 
@@ -110,7 +110,12 @@ class Conv2d(Function):
         grad_x = grad_w = grad_b = None
         if ctx.needs_input_grad[0]:
             grad_x = np.empty_like(x)
-            run_kernel(ctx.kernels, "conv2d_backward_input", [grad, w, grad_x, *ctx.geometry], batched=(0, 2))
+            input_grad = ctx.kernels.conv2d_backward_input
+
+            def input_grad_part(grad, grad_x):
+                input_grad(grad, w, grad_x, *ctx.geometry)
+
+            run_over_batch(input_grad_part, split=dict(grad=grad, grad_x=grad_x), kernels=ctx.kernels)
         needs_w, needs_b = ctx.needs_input_grad[1], ctx.needs_input_grad[2]
         if needs_w or needs_b:
             grad_w = np.empty_like(w) if needs_w else None
@@ -123,8 +128,8 @@ class Conv2d(Function):
                 if grad_b is not None:
                     grad.sum(axis=(0, 2, 3), out=grad_b)
 
-            run_kernel(ctx.kernels, parameter_grads_part, [x, grad, grad_w, grad_b], batched=(0, 1),
-                       summed=tuple(i for i, g in ((2, grad_w), (3, grad_b)) if g is not None))
+            run_over_batch(parameter_grads_part, split=dict(x=x, grad=grad),
+                           summed=dict(grad_w=grad_w, grad_b=grad_b), kernels=ctx.kernels)
         return grad_x, grad_w, grad_b, None, None, None
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Function
-from ..parallel import run_kernel
+from ..parallel import run_over_batch
 from .conv import pair
 
 
@@ -64,8 +64,12 @@ class MaxPool2d(Function):
         oh, ow = check_pool2d("max_pool2d", x.shape, kernel, stride, padding)
         out = np.empty((x.shape[0], x.shape[1], oh, ow), dtype=x.dtype)
         argmax = np.empty(out.shape, dtype=np.int64)
-        run_kernel(ctx.kernels, "max_pool2d_forward", [x, out, argmax, *kernel, *stride, *padding],
-                   batched=(0, 1, 2))
+        pool = ctx.kernels.max_pool2d_forward
+
+        def forward_part(x, out, argmax):
+            pool(x, out, argmax, *kernel, *stride, *padding)
+
+        run_over_batch(forward_part, split=dict(x=x, out=out, argmax=argmax), kernels=ctx.kernels)
         ctx.input_shape = x.shape
         ctx.save_for_backward(argmax)
         return out, argmax
@@ -74,8 +78,13 @@ class MaxPool2d(Function):
     def backward(ctx, grad, _grad_indices):
         (argmax,) = ctx.saved_tensors
         grad_x = np.empty(ctx.input_shape, dtype=grad.dtype)
-        run_kernel(ctx.kernels, "max_pool2d_backward", [np.ascontiguousarray(grad), argmax, grad_x],
-                   batched=(0, 1, 2))
+        pool_grad = ctx.kernels.max_pool2d_backward
+
+        def backward_part(grad, argmax, grad_x):
+            pool_grad(grad, argmax, grad_x)
+
+        run_over_batch(backward_part, split=dict(grad=np.ascontiguousarray(grad), argmax=argmax, grad_x=grad_x),
+                       kernels=ctx.kernels)
         return grad_x, None, None, None
 
 
@@ -94,15 +103,24 @@ class AvgPool2d(Function):
         oh, ow = check_pool2d("avg_pool2d", x.shape, kernel, stride, padding)
         out = np.empty((x.shape[0], x.shape[1], oh, ow), dtype=x.dtype)
         ctx.geometry = (*kernel, *stride, *padding)
-        run_kernel(ctx.kernels, "avg_pool2d_forward", [x, out, *ctx.geometry], batched=(0, 1))
+        pool = ctx.kernels.avg_pool2d_forward
+
+        def forward_part(x, out):
+            pool(x, out, *ctx.geometry)
+
+        run_over_batch(forward_part, split=dict(x=x, out=out), kernels=ctx.kernels)
         ctx.input_shape = x.shape
         return out
 
     @staticmethod
     def backward(ctx, grad):
         grad_x = np.empty(ctx.input_shape, dtype=grad.dtype)
-        run_kernel(ctx.kernels, "avg_pool2d_backward", [np.ascontiguousarray(grad), grad_x, *ctx.geometry],
-                   batched=(0, 1))
+        pool_grad = ctx.kernels.avg_pool2d_backward
+
+        def backward_part(grad, grad_x):
+            pool_grad(grad, grad_x, *ctx.geometry)
+
+        run_over_batch(backward_part, split=dict(grad=np.ascontiguousarray(grad), grad_x=grad_x), kernels=ctx.kernels)
         return grad_x, None, None, None
 
 

@@ -1,11 +1,13 @@
 """Recurrent ops: tanh-RNN, LSTM and GRU as whole sequences (one graph node per layer and
 direction) and as single cells, over the recurrent kernels of the active backend.
 
-A sequence op projects the inputs of all T steps with one BLAS matmul, then hands the
-recurrence to a whole-sequence kernel; its backward runs the backward-through-time kernel
-once and turns the gradient of that projection into the gradients of x, w_ih and the biases
-with two more matmuls and a sum.  A cell op runs the two matmuls with BLAS and the pointwise
-gate math in one fused kernel.
+A sequence op hands the whole sequence to one kernel call: the kernel projects the inputs of
+all T steps with one matmul (x_rows W_ih^T, the bias riding along as one more column, see
+``_projection_inputs``), then runs the steps.  Its backward runs the backward-through-time
+kernel once, which also makes the gradients of w_hh, w_ih and the projection's bias; the op
+adds grad_x, one matmul over all T·B rows.  A compiled backend runs the batch in parts, one per
+thread (see "batch parts" below).  A cell op runs its two matmuls with BLAS here and the
+pointwise gate math in one fused kernel.
 
 Every check happens here, before a kernel runs.  dtype rule: the float arrays of one call
 (input, states, weights) are promoted together to float32 or float64 (float64 if any is
@@ -22,8 +24,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from ..autograd.function import Function
-from ..parallel import batch_slices, run_tasks
-from ..threads import get_num_threads
+from ..parallel import BatchParts
 
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 
@@ -160,12 +161,12 @@ def _time_major(x, reverse: bool):
     return np.ascontiguousarray(x[::-1]) if reverse else x
 
 
-def _grad_steps(grad_hs, grad_hn, dtype, reverse: bool, parts: list) -> list:
+def _grad_steps(grad_hs, grad_hn, dtype, reverse: bool, parts: BatchParts) -> list:
     """grad_hs in processing order, one fresh C-contiguous array per batch part (one copy each),
     with h_n's gradient added at the last step (the kernel contract: grad_hs already includes it)."""
     ordered = grad_hs[::-1] if reverse else grad_hs
     pieces = []
-    for part in parts:
+    for part in parts.slices:
         g = np.array(ordered[:, part], dtype=dtype, order="C")
         g[-1] += grad_hn[part]
         pieces.append(g)
@@ -240,37 +241,25 @@ def _keep(ctx, record, gates=None, hidden_grads=None, width=None):
 
 
 # ----------------------------------------------------------------------------- batch parts
-# The samples of a batch run through time independently, so a sequence op can split the batch
-# into parts, one per thread, each with its own C-contiguous arrays (the kernels' contract),
-# and only the weight gradients add up across parts.  With one thread there is one part, the
-# whole batch, and nothing is copied.
+# The samples of a batch run through time independently, so a sequence op splits the batch
+# into parts, one per thread, each with its own C-contiguous arrays (the kernels' contract).
+# Each op writes the work of one part once (``forward_part``, ``backward_part``) and
+# ``BatchParts.run`` calls it for every part side by side; a part's arrays stay apart from
+# forward to backward, and only the weight gradients add up across parts.  With one thread
+# there is one part, the whole batch, and nothing is copied.
 
 # Below this many gate values (T·B·G) per part, a thread costs more than it saves.
 MIN_GATES_PER_PART = 1 << 16
 
 
-def _batch_parts(backend, T: int, B: int, G: int) -> list:
-    """Slices of the batch, one per thread: several only for a compiled backend (the NumPy
-    reference is threaded by NumPy's BLAS already) and enough work per part."""
-    threads = 1 if backend.name == "numpy" else min(get_num_threads(), B, T * B * G // MIN_GATES_PER_PART)
-    return batch_slices(B, max(1, threads))
+def _batch_parts(backend, T: int, B: int, G: int) -> BatchParts:
+    """The batch's parts: several only for a compiled backend and enough work per part."""
+    return BatchParts(B, T * B * G, backend, min_work=MIN_GATES_PER_PART)
 
 
-def _part(a, part: slice, axis: int):
-    """Array ``a`` restricted to a batch part (batch on ``axis``), C-contiguous."""
-    if part == slice(0, a.shape[axis]):
-        return a
-    return np.ascontiguousarray(a[(slice(None),) * axis + (part,)])
-
-
-def _join(arrays: list, axis: int):
+def _join(arrays, axis: int):
     """The parts' arrays joined back along the batch axis (the array itself for one part)."""
     return arrays[0] if len(arrays) == 1 else np.concatenate(arrays, axis=axis)
-
-
-def _run_parts(kernel, calls: list) -> None:
-    """kernel(*args) for every part's args, side by side in threads (the kernels release the GIL)."""
-    run_tasks([(kernel, args) for args in calls])
 
 
 # ----------------------------------------------------------------------------- sequences
@@ -292,15 +281,20 @@ class RNNSequence(Function):
         h0 = np.zeros((B, H), dtype) if h0 is None else h0
         parts = _batch_parts(ctx.kernels, T, B, H)
         bias = _sum_bias(b_ih, b_hh)
-        projected = [_projection_inputs(_part(x, part, 1), w_ih, bias) for part in parts]
-        hs_parts = [np.empty((T, part.stop - part.start, H), dtype) for part in parts]
-        h0_parts = [h0[part] for part in parts]
-        _run_parts(ctx.kernels.rnn_sequence_forward,
-                   [(rows, w, w_hh, h0_k, hs) for (rows, w), h0_k, hs in zip(projected, h0_parts, hs_parts)])
+        kernel = ctx.kernels.rnn_sequence_forward
+
+        def forward_part(x, h0):
+            rows, w = _projection_inputs(x, w_ih, bias)
+            hs = np.empty((T, x.shape[1], H), dtype)
+            kernel(rows, w, w_hh, h0, hs)
+            return rows, hs
+
+        h0_parts = parts.cut(h0)
+        x_rows, hs_parts = zip(*parts.run(forward_part, x=parts.cut(x, axis=1), h0=h0_parts))
         ctx.reverse, ctx.bptt_chunk, ctx.record, ctx.parts = reverse, int(bptt_chunk), record, parts
         hs = _join(hs_parts, axis=1)
         _keep(ctx, record, hs_parts)
-        ctx.save_for_backward([rows for rows, _ in projected], h0_parts, w_ih, w_hh, hs_parts)
+        ctx.save_for_backward(x_rows, h0_parts, w_ih, w_hh, hs_parts)
         return (hs[::-1] if reverse else hs), hs[-1].copy()
 
     @staticmethod
@@ -308,14 +302,17 @@ class RNNSequence(Function):
         x_rows, h0_parts, w_ih, w_hh, hs_parts = ctx.saved_tensors
         grad_hs = _grad_steps(grad_hs, grad_hn, w_hh.dtype, ctx.reverse, ctx.parts)
         indices = (0, 2, (4, 5))  # x, w_ih, the biases: b_ih and b_hh enter the same sum, same gradient
-        rows = [_rows_for_weight_grads(ctx, r, *indices[1:]) for r in x_rows]
-        grads = [SimpleNamespace(xproj=_gate_grads_out(ctx, hs, w_hh, indices[0]), w_hh=np.empty_like(w_hh),
-                                 w_rows=np.empty((w_hh.shape[0], r.shape[1]), w_hh.dtype), h0=np.empty_like(h0),
-                                 h_steps=np.empty_like(hs))
-                 for h0, hs, r in zip(h0_parts, hs_parts, rows)]
-        _run_parts(ctx.kernels.rnn_sequence_backward,
-                   [(g, w_hh, h0, hs, r, d.xproj, d.w_hh, d.w_rows, d.h0, d.h_steps, ctx.bptt_chunk)
-                    for g, h0, hs, r, d in zip(grad_hs, h0_parts, hs_parts, rows, grads)])
+        kernel = ctx.kernels.rnn_sequence_backward
+
+        def backward_part(g, h0, hs, r):
+            r = _rows_for_weight_grads(ctx, r, *indices[1:])
+            d = SimpleNamespace(xproj=_gate_grads_out(ctx, hs, w_hh, indices[0]), w_hh=np.empty_like(w_hh),
+                                w_rows=np.empty((w_hh.shape[0], r.shape[1]), w_hh.dtype), h0=np.empty_like(h0),
+                                h_steps=np.empty_like(hs))
+            kernel(g, w_hh, h0, hs, r, d.xproj, d.w_hh, d.w_rows, d.h0, d.h_steps, ctx.bptt_chunk)
+            return d
+
+        grads = ctx.parts.run(backward_part, g=grad_hs, h0=h0_parts, hs=hs_parts, r=x_rows)
         _keep(ctx, ctx.record, hidden_grads=[d.h_steps for d in grads])
         grad_x, grad_w_ih, grad_b = _input_side_grads(ctx, [d.xproj for d in grads], [d.w_rows for d in grads],
                                                       w_ih, *indices)
@@ -344,36 +341,41 @@ class LSTMSequence(Function):
         c0 = np.zeros((B, H), dtype) if c0 is None else c0
         parts = _batch_parts(ctx.kernels, T, B, 4 * H)
         bias = _sum_bias(b_ih, b_hh)
-        projected = [_projection_inputs(_part(x, part, 1), w_ih, bias) for part in parts]
-        states = [(h0[part], c0[part]) for part in parts]
-        hs = [np.empty((T, part.stop - part.start, H), dtype) for part in parts]
-        cs = [np.empty_like(h) for h in hs]
-        gates = [np.empty((T, h.shape[1], 4 * H), dtype) for h in hs]
-        _run_parts(ctx.kernels.lstm_sequence_forward,
-                   [(rows, w, w_hh, h0_k, c0_k, h, c, g)
-                    for (rows, w), (h0_k, c0_k), h, c, g in zip(projected, states, hs, cs, gates)])
+        kernel = ctx.kernels.lstm_sequence_forward
+
+        def forward_part(x, h0, c0):
+            rows, w = _projection_inputs(x, w_ih, bias)
+            h = np.empty((T, x.shape[1], H), dtype)
+            c, g = np.empty_like(h), np.empty((T, x.shape[1], 4 * H), dtype)
+            kernel(rows, w, w_hh, h0, c0, h, c, g)
+            return rows, h, c, g
+
+        h0_parts, c0_parts = parts.cut(h0), parts.cut(c0)
+        x_rows, hs, cs, gates = zip(*parts.run(forward_part, x=parts.cut(x, axis=1), h0=h0_parts, c0=c0_parts))
         ctx.reverse, ctx.bptt_chunk, ctx.record, ctx.parts = reverse, int(bptt_chunk), record, parts
         _keep(ctx, record, gates)
-        ctx.save_for_backward([rows for rows, _ in projected], states, w_ih, w_hh, hs, cs, gates)
+        ctx.save_for_backward(x_rows, h0_parts, c0_parts, w_ih, w_hh, hs, cs, gates)
         hs_all = _join(hs, axis=1)
         return (hs_all[::-1] if reverse else hs_all), hs_all[-1].copy(), _join([c[-1] for c in cs], axis=0)
 
     @staticmethod
     def backward(ctx, grad_hs, grad_hn, grad_cn):
-        x_rows, states, w_ih, w_hh, hs, cs, gates = ctx.saved_tensors
+        x_rows, h0_parts, c0_parts, w_ih, w_hh, hs, cs, gates = ctx.saved_tensors
         grad_hs = _grad_steps(grad_hs, grad_hn, w_hh.dtype, ctx.reverse, ctx.parts)
         grad_cT = np.ascontiguousarray(grad_cn, dtype=w_hh.dtype)
         indices = (0, 3, (5, 6))  # x, w_ih, the biases
-        rows = [_rows_for_weight_grads(ctx, r, *indices[1:]) for r in x_rows]
-        grads = [SimpleNamespace(xproj=_gate_grads_out(ctx, h, w_hh, indices[0]), w_hh=np.empty_like(w_hh),
-                                 w_rows=np.empty((w_hh.shape[0], r.shape[1]), w_hh.dtype), h0=np.empty_like(h0),
-                                 c0=np.empty_like(c0), h_steps=np.empty_like(h))
-                 for (h0, c0), h, g, r in zip(states, hs, gates, rows)]
-        _run_parts(ctx.kernels.lstm_sequence_backward,
-                   [(gh, _part(grad_cT, part, 0), w_hh, h0, c0, h, c, g, r,
-                     d.xproj, d.w_hh, d.w_rows, d.h0, d.c0, d.h_steps, ctx.bptt_chunk)
-                    for gh, part, (h0, c0), h, c, g, r, d in zip(grad_hs, ctx.parts, states, hs, cs, gates, rows,
-                                                                 grads)])
+        kernel = ctx.kernels.lstm_sequence_backward
+
+        def backward_part(gh, gc, h0, c0, h, c, g, r):
+            r = _rows_for_weight_grads(ctx, r, *indices[1:])
+            d = SimpleNamespace(xproj=_gate_grads_out(ctx, h, w_hh, indices[0]), w_hh=np.empty_like(w_hh),
+                                w_rows=np.empty((w_hh.shape[0], r.shape[1]), w_hh.dtype), h0=np.empty_like(h0),
+                                c0=np.empty_like(c0), h_steps=np.empty_like(h))
+            kernel(gh, gc, w_hh, h0, c0, h, c, g, r, d.xproj, d.w_hh, d.w_rows, d.h0, d.c0, d.h_steps, ctx.bptt_chunk)
+            return d
+
+        grads = ctx.parts.run(backward_part, gh=grad_hs, gc=ctx.parts.cut(grad_cT), h0=h0_parts, c0=c0_parts,
+                              h=hs, c=cs, g=gates, r=x_rows)
         _keep(ctx, ctx.record, hidden_grads=[d.h_steps for d in grads])
         grad_x, grad_w_ih, grad_b = _input_side_grads(ctx, [d.xproj for d in grads], [d.w_rows for d in grads],
                                                       w_ih, *indices)
@@ -400,16 +402,20 @@ class GRUSequence(Function):
         h0 = np.zeros((B, H), dtype) if h0 is None else h0
         b_hh = np.zeros(3 * H, dtype) if b_hh is None else b_hh
         parts = _batch_parts(ctx.kernels, T, B, 3 * H)
-        projected = [_projection_inputs(_part(x, part, 1), w_ih, b_ih) for part in parts]
-        h0_parts = [h0[part] for part in parts]
-        hs = [np.empty((T, part.stop - part.start, H), dtype) for part in parts]
-        workspaces = [np.empty((T, h.shape[1], 4 * H), dtype) for h in hs]
-        _run_parts(ctx.kernels.gru_sequence_forward,
-                   [(rows, w, w_hh, b_hh, h0_k, h, ws)
-                    for (rows, w), h0_k, h, ws in zip(projected, h0_parts, hs, workspaces)])
+        kernel = ctx.kernels.gru_sequence_forward
+
+        def forward_part(x, h0):
+            rows, w = _projection_inputs(x, w_ih, b_ih)
+            h = np.empty((T, x.shape[1], H), dtype)
+            ws = np.empty((T, x.shape[1], 4 * H), dtype)
+            kernel(rows, w, w_hh, b_hh, h0, h, ws)
+            return rows, h, ws
+
+        h0_parts = parts.cut(h0)
+        x_rows, hs, workspaces = zip(*parts.run(forward_part, x=parts.cut(x, axis=1), h0=h0_parts))
         ctx.reverse, ctx.bptt_chunk, ctx.record, ctx.parts = reverse, int(bptt_chunk), record, parts
         _keep(ctx, record, workspaces, width=3 * H)  # r, z, n (the 4th block is gh_n)
-        ctx.save_for_backward([rows for rows, _ in projected], h0_parts, w_ih, w_hh, b_hh, hs, workspaces)
+        ctx.save_for_backward(x_rows, h0_parts, w_ih, w_hh, b_hh, hs, workspaces)
         hs_all = _join(hs, axis=1)
         return (hs_all[::-1] if reverse else hs_all), hs_all[-1].copy()
 
@@ -418,14 +424,17 @@ class GRUSequence(Function):
         x_rows, h0_parts, w_ih, w_hh, b_hh, hs, workspaces = ctx.saved_tensors
         grad_hs = _grad_steps(grad_hs, grad_hn, w_hh.dtype, ctx.reverse, ctx.parts)
         indices = (0, 2, (4,))  # x, w_ih, b_ih
-        rows = [_rows_for_weight_grads(ctx, r, *indices[1:]) for r in x_rows]
-        grads = [SimpleNamespace(xproj=_gate_grads_out(ctx, h, w_hh, indices[0]),
-                                 w_hh=np.empty_like(w_hh), w_rows=np.empty((w_hh.shape[0], r.shape[1]), w_hh.dtype),
-                                 b_hh=np.empty_like(b_hh), h0=np.empty_like(h0), h_steps=np.empty_like(h))
-                 for h0, h, r in zip(h0_parts, hs, rows)]
-        _run_parts(ctx.kernels.gru_sequence_backward,
-                   [(g, w_hh, b_hh, h0, h, ws, r, d.xproj, d.w_hh, d.w_rows, d.b_hh, d.h0, d.h_steps, ctx.bptt_chunk)
-                    for g, h0, h, ws, r, d in zip(grad_hs, h0_parts, hs, workspaces, rows, grads)])
+        kernel = ctx.kernels.gru_sequence_backward
+
+        def backward_part(g, h0, h, ws, r):
+            r = _rows_for_weight_grads(ctx, r, *indices[1:])
+            d = SimpleNamespace(xproj=_gate_grads_out(ctx, h, w_hh, indices[0]),
+                                w_hh=np.empty_like(w_hh), w_rows=np.empty((w_hh.shape[0], r.shape[1]), w_hh.dtype),
+                                b_hh=np.empty_like(b_hh), h0=np.empty_like(h0), h_steps=np.empty_like(h))
+            kernel(g, w_hh, b_hh, h0, h, ws, r, d.xproj, d.w_hh, d.w_rows, d.b_hh, d.h0, d.h_steps, ctx.bptt_chunk)
+            return d
+
+        grads = ctx.parts.run(backward_part, g=grad_hs, h0=h0_parts, h=hs, ws=workspaces, r=x_rows)
         _keep(ctx, ctx.record, hidden_grads=[d.h_steps for d in grads])
         grad_x, grad_w_ih, grad_b_ih = _input_side_grads(ctx, [d.xproj for d in grads], [d.w_rows for d in grads],
                                                          w_ih, *indices)

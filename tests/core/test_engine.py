@@ -162,12 +162,12 @@ def test_backward_may_overwrite_only_a_gradient_nothing_else_holds():
     assert seen == [True, True, True, False]
     u, v = (x * 1.0).relu(), (x * 1.0).relu()
     x.grad = None
-    (u + v).sum().backward()                  # both ReLUs get the same array: neither masks it in place
+    (u + v).sum().backward()                  # both ReLUs get the same array: neither may change it
     np.testing.assert_array_equal(x.grad.numpy(), [2.0, 0.0, 2.0])
     z = (x * 1.0).relu()
     z.retain_grad()
     x.grad = None
-    (z.relu() * 4.0).sum().backward()          # the outer ReLU masks in place; z keeps its own copy
+    (z.relu() * 4.0).sum().backward()          # z's gradient survives the inner ReLU's backward
     np.testing.assert_array_equal(z.grad.numpy(), [4.0, 0.0, 4.0])
     np.testing.assert_array_equal(x.grad.numpy(), [4.0, 0.0, 4.0])
 

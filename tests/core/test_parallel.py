@@ -10,7 +10,7 @@ import pytest
 import minigrad as mg
 import minigrad.nn.functional as F
 import minigrad.threads as threads_module
-from minigrad.parallel import batch_slices, over_batch
+from minigrad.parallel import BatchParts, batch_slices, run_over_batch
 from minigrad.threads import get_num_threads, limit_threads, set_num_threads
 
 from conftest import get_kernels
@@ -26,52 +26,53 @@ def test_batch_slices_cover_the_batch_evenly(n, parts):
     assert len(slices) == min(n, parts)
 
 
-def test_over_batch_splits_into_contiguous_slices_on_several_threads():
+def test_run_over_batch_splits_into_contiguous_slices_on_several_threads():
     seen = []
     lock = threading.Lock()
 
-    def kernel(x, out, scale):
+    def kernel(x, out):
         with lock:
             seen.append((threading.current_thread().name, x.shape[0], x.flags.c_contiguous))
-        out[...] = x * scale
+        out[...] = x * 3.0
 
     x = np.arange(64 * 1024, dtype=np.float32).reshape(64, 1024)
     out = np.full_like(x, np.nan)
     with limit_threads(2):
-        over_batch(kernel, [x, out, 3.0], batched=(0, 1))
+        run_over_batch(kernel, split=dict(x=x, out=out))
     np.testing.assert_array_equal(out, x * 3)
     assert sorted(rows for _, rows, _ in seen) == [32, 32]
     assert all(contiguous for _, _, contiguous in seen)
     assert len({name for name, _, _ in seen}) == 2
 
 
-def test_over_batch_runs_small_work_whole():
+def test_run_over_batch_runs_small_work_whole():
     calls = []
     x = np.ones((4, 3))
     with limit_threads(2):
-        over_batch(lambda a: calls.append(a.shape), [x], batched=(0,))
+        run_over_batch(lambda a: calls.append(a.shape), split=dict(a=x))
     assert calls == [(4, 3)]
 
 
-def test_over_batch_adds_up_summed_outputs():
-    def kernel(x, total):
+def test_run_over_batch_adds_up_summed_outputs():
+    def kernel(x, total, unused):
+        assert unused is None
         total[...] = x.sum(axis=0)
 
     x = np.random.default_rng(0).standard_normal((40, 2048))
     total = np.empty(2048)
     with limit_threads(2):
-        over_batch(kernel, [x, total], batched=(0,), summed=(1,))
+        run_over_batch(kernel, split=dict(x=x), summed=dict(total=total, unused=None))
     np.testing.assert_allclose(total, x.sum(axis=0), rtol=1e-12)
 
 
-def test_over_batch_raises_a_worker_error():
+def test_run_over_batch_raises_a_worker_error():
     def kernel(x):
         if x[0, 0] > 0:  # only the second slice
             raise ValueError(f"bad slice starting at {x[0, 0]}")
 
     x = np.repeat(np.arange(64.0)[:, None], 1024, axis=1)
     with limit_threads(2), pytest.raises(ValueError, match="bad slice starting at 32"):
-        over_batch(kernel, [x], batched=(0,))
+        run_over_batch(kernel, split=dict(x=x))
 
 
 @pytest.mark.parametrize("backend", ["numpy", "numba", "cython"])
@@ -162,8 +163,9 @@ def test_recurrent_batch_parts_equal_one_part(monkeypatch, backend, kind, bptt_c
     get_kernels(backend)
     monkeypatch.setattr(recurrent, "MIN_GATES_PER_PART", 1)
     part_counts = []
-    real_run_tasks = recurrent.run_tasks
-    monkeypatch.setattr(recurrent, "run_tasks", lambda tasks: (part_counts.append(len(tasks)), real_run_tasks(tasks)))
+    real_run = BatchParts.run
+    monkeypatch.setattr(BatchParts, "run", lambda self, work, **pieces: (part_counts.append(len(self)),
+                                                                         real_run(self, work, **pieces))[1])
     rng = np.random.default_rng(4)
     x0 = rng.standard_normal((5, 7, 3))  # batch 5 over 2 threads: parts of 3 and 2
     results = []
