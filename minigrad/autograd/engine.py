@@ -80,13 +80,6 @@ def _retain(node, grads) -> None:
             Tensor._wrap(tensor.grad.data + grad)
 
 
-def _sole_reference(grads: list) -> bool:
-    """True if ``grads`` holds one array, owning its memory, that nothing else refers to (2
-    references: the list's and getrefcount's argument): a backward may overwrite it."""
-    return (len(grads) == 1 and grads[0].base is None and grads[0].flags.writeable
-            and sys.getrefcount(grads[0]) == 2)
-
-
 def _check_guards(node) -> None:
     for versions, version, shape in node.guards:
         if versions[0] != version:
@@ -126,7 +119,7 @@ def _walk(root, grad: np.ndarray, retain_graph: bool) -> dict:
             _raise_freed(node)
         grads = _output_grads(node, grads)
         # no local name holds the input gradients: each is then referenced by its buffer alone,
-        # which is what _sole_reference and the leaves' take-without-copy look for
+        # which is what the leaves' take-without-copy looks for
         walk.hand_on(node, _call_backward(node, grads, retain_graph))
     return walk.leaf_grads
 
@@ -207,7 +200,6 @@ def _call_backward(node, grads: list, retain_graph: bool) -> tuple:
     if node.guards:
         _check_guards(node)
     observers = function_module.observers
-    node.owns_grad = not observers and _sole_reference(grads)  # observers read grads after
     started = time.perf_counter() if observers else 0.0
     input_grads = node.function.backward(node, *grads)
     if not isinstance(input_grads, tuple):

@@ -38,7 +38,7 @@ class Context:
     """The record of one op call: what backward needs, and the edges to the inputs."""
 
     __slots__ = ("function", "inputs", "needs_input_grad", "saved", "guards", "kernels",
-                 "n_outputs", "output_hooks", "retained", "created_at", "freed", "owns_grad",
+                 "n_outputs", "output_hooks", "retained", "created_at", "freed",
                  "__dict__", "__weakref__")
 
     def __init__(self, function, inputs, needs_input_grad):
@@ -55,7 +55,6 @@ class Context:
         self.freed = False
         # Set by the engine while backward runs: True when nothing else refers to the output
         # gradient, so backward may write its result into that array (ReLU does).
-        self.owns_grad = False
 
     # -- what backward needs -------------------------------------------------------------
     def save_for_backward(self, *arrays) -> None:

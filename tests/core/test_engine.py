@@ -137,29 +137,8 @@ def test_a_leaf_gradient_has_the_leaf_layout():
     np.testing.assert_array_equal(w.grad.numpy(), np.ones((2, 3)))
 
 
-def test_backward_may_overwrite_only_a_gradient_nothing_else_holds():
-    seen = []
-
-    class Probe(mg.autograd.Function):
-        @staticmethod
-        def forward(ctx, a):
-            return a * 1.0
-
-        @staticmethod
-        def backward(ctx, grad):
-            seen.append(ctx.owns_grad)
-            return grad
-
+def test_a_gradient_handed_to_two_backwards_is_changed_by_neither():
     x = leaf(np.array([1.0, -2.0, 3.0]))
-    (Probe.apply(x) * 2.0).sum().backward()   # Mul's backward makes a new array
-    y = x * 1.0
-    both = y + y                              # Add hands one array to both of its inputs
-    (Probe.apply(both) * 1.0).sum().backward()
-    h = x * 3.0
-    h.retain_grad()
-    (Probe.apply(h) * 1.0).sum().backward()
-    Probe.apply(x).sum().backward()           # Sum's backward hands on a read-only broadcast view
-    assert seen == [True, True, True, False]
     u, v = (x * 1.0).relu(), (x * 1.0).relu()
     x.grad = None
     (u + v).sum().backward()                  # both ReLUs get the same array: neither may change it
