@@ -3,8 +3,8 @@
 Three kinds of threads can run minigrad's work:
 
 * NumPy's BLAS threads the op layer's matmuls (Linear, the recurrent input projections).
-* minigrad's own batch threads run a compiled convolution or pooling kernel on slices of the
-  batch side by side (``minigrad.parallel``); the kernels release the GIL.
+* minigrad's own batch threads run a compiled convolution, pooling or recurrent-sequence kernel
+  on parts of the batch side by side (``minigrad.parallel``); the kernels release the GIL.
 * The BLAS the compiled kernels call (scipy's bundled OpenBLAS, a second copy of OpenBLAS when
   NumPy has its own) is kept at one thread: parallelism comes from the batch threads instead.
   Two OpenBLAS pools that each own every core fight for them: an idle OpenBLAS worker spins
