@@ -17,6 +17,7 @@ CYTHON_EXTENSIONS = {
     "minigrad.kernels.cython_impl._pool": ["kernels/cython_impl/_pool.pyx"],
     "minigrad.kernels.cython_impl._matmul": ["kernels/cython_impl/_matmul.pyx"],
     "minigrad.kernels.cython_impl._recurrent": ["kernels/cython_impl/_recurrent.pyx"],
+    "minigrad.kernels.cython_impl._recurrent_packed": ["kernels/cython_impl/_recurrent_packed.pyx"],
     "minigrad.kernels.cython_impl._optim": ["kernels/cython_impl/_optim.pyx"],
 }
 
@@ -105,7 +106,9 @@ def cython_extensions():
         if all(os.path.exists(s) for s in sources)
     ]
     try:
-        return cythonize(extensions, compiler_directives=directives, quiet=True, force=DEBUG)
+        # the kernels cimport their shared .pxd files (_blas, _recurrent_cells) by plain name
+        return cythonize(extensions, compiler_directives=directives, quiet=True, force=DEBUG,
+                         include_path=[os.path.join("kernels", "cython_impl")])
     except Exception as exc:  # e.g. a missing .pxd: the pure-Python package must still install
         message = f"Cython kernels not translated to C: {type(exc).__name__}: {exc}"
         print("minigrad: WARNING: " + message)

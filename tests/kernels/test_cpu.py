@@ -46,8 +46,8 @@ def test_openblas_coretype_is_what_the_report_shows():
 
 
 def test_switching_avx512_off_takes_the_avx2_route():
-    r = pytest.importorskip("minigrad.kernels.cython_impl._recurrent", reason="Cython kernels not built")
-    code = ("from minigrad.kernels.cython_impl import _recurrent as r\n"
+    r = pytest.importorskip("minigrad.kernels.cython_impl.recurrent", reason="Cython kernels not built")
+    code = ("from minigrad.kernels.cython_impl import recurrent as r\n"
             "print(r.step_matmul_routes(), r.step_matmul_route())\n"
             "try:\n    r.set_step_matmul_route('avx512')\nexcept RuntimeError as e:\n    print('refused:', e)\n")
     done = run_python(code, MINIGRAD_DISABLE_CPU_FEATURES="AVX512F")
@@ -62,8 +62,8 @@ def test_switching_avx512_off_takes_the_avx2_route():
 
 @pytest.mark.parametrize("switch", ["AVX2", "AVX512F,AVX2"])
 def test_switching_avx2_off_takes_the_blas_route(switch):
-    pytest.importorskip("minigrad.kernels.cython_impl._recurrent", reason="Cython kernels not built")
-    code = ("from minigrad.kernels.cython_impl import _recurrent as r\n"
+    pytest.importorskip("minigrad.kernels.cython_impl.recurrent", reason="Cython kernels not built")
+    code = ("from minigrad.kernels.cython_impl import recurrent as r\n"
             "print(r.packed_step_matmul_supported(), r.step_matmul_routes(), r.step_matmul_route())\n"
             "try:\n    r.set_packed_step_matmul(True)\nexcept RuntimeError as e:\n    print('refused:', e)\n")
     done = run_python(code, MINIGRAD_DISABLE_CPU_FEATURES=switch)
