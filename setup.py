@@ -2,7 +2,12 @@
 
 The Cython extensions are optional: if they cannot be compiled the install still
 succeeds, and the cython backend reports itself unavailable with the reason.
-Set MINIGRAD_CYTHON_DEBUG=1 to build with bounds and wraparound checks on.
+Set MINIGRAD_CYTHON_DEBUG=1 to build with bounds and wraparound checks on; its C goes to
+build/cython-debug, so the normal build never reuses it.  A debug build beside the normal one,
+as CI runs it (the tests import whichever minigrad comes first on the path):
+
+    MINIGRAD_CYTHON_DEBUG=1 python setup.py build_py build_ext --build-lib DIR --build-temp DIR/tmp
+    PYTHONPATH=DIR pytest tests/kernels
 """
 import os
 import sys
@@ -108,6 +113,7 @@ def cython_extensions():
     try:
         # the kernels cimport their shared .pxd files (_blas, _recurrent_cells) by plain name
         return cythonize(extensions, compiler_directives=directives, quiet=True, force=DEBUG,
+                         build_dir=os.path.join("build", "cython-debug") if DEBUG else None,
                          include_path=[os.path.join("kernels", "cython_impl")])
     except Exception as exc:  # e.g. a missing .pxd: the pure-Python package must still install
         message = f"Cython kernels not translated to C: {type(exc).__name__}: {exc}"
