@@ -248,9 +248,9 @@ def gru_sequence_forward(const floating[:, ::1] x_rows, const floating[:, ::1] w
     cdef const floating *h_prev = &h0[0, 0]
     with nogil:
         for t in range(T):
-            gemm(False, False, B, 3 * H, H, 1, h_prev, H, &w_hh_t[0, 0], 3 * H, 0, &gh[0, 0], 3 * H)
-            for b in range(B):
-                _add(3 * H, &gh[b, 0], &b_hh[0], &gh[b, 0])
+            for b in range(B):  # gh = h_prev @ w_hh.T + b_hh: BLAS's beta = 1 adds the product to b_hh
+                memcpy(&gh[b, 0], &b_hh[0], 3 * H * sizeof(floating))
+            gemm(False, False, B, 3 * H, H, 1, h_prev, H, &w_hh_t[0, 0], 3 * H, 1, &gh[0, 0], 3 * H)
             _gru_forward(B, H, &xproj[t, 0, 0], &gh[0, 0], h_prev, &hs[t, 0, 0], &workspace[t, 0, 0])
             h_prev = &hs[t, 0, 0]
 
