@@ -2,7 +2,12 @@
 
 The Cython extensions are optional: if they cannot be compiled the install still
 succeeds, and the cython backend reports itself unavailable with the reason.
-Set MINIGRAD_CYTHON_DEBUG=1 to build with bounds and wraparound checks on.
+Set MINIGRAD_CYTHON_DEBUG=1 to build with bounds and wraparound checks on; its C goes to
+build/cython-debug, so the normal build never reuses it.  A debug build beside the normal one,
+as CI runs it (the tests import whichever minigrad comes first on the path):
+
+    MINIGRAD_CYTHON_DEBUG=1 python setup.py build_py build_ext --build-lib DIR --build-temp DIR/tmp
+    PYTHONPATH=DIR pytest tests/kernels
 """
 import os
 import sys
@@ -17,6 +22,7 @@ CYTHON_EXTENSIONS = {
     "minigrad.kernels.cython_impl._pool": ["kernels/cython_impl/_pool.pyx"],
     "minigrad.kernels.cython_impl._matmul": ["kernels/cython_impl/_matmul.pyx"],
     "minigrad.kernels.cython_impl._recurrent": ["kernels/cython_impl/_recurrent.pyx"],
+    "minigrad.kernels.cython_impl._recurrent_packed": ["kernels/cython_impl/_recurrent_packed.pyx"],
     "minigrad.kernels.cython_impl._optim": ["kernels/cython_impl/_optim.pyx"],
 }
 
@@ -105,7 +111,10 @@ def cython_extensions():
         if all(os.path.exists(s) for s in sources)
     ]
     try:
-        return cythonize(extensions, compiler_directives=directives, quiet=True, force=DEBUG)
+        # the kernels cimport their shared .pxd files (_blas, _recurrent_cells) by plain name
+        return cythonize(extensions, compiler_directives=directives, quiet=True, force=DEBUG,
+                         build_dir=os.path.join("build", "cython-debug") if DEBUG else None,
+                         include_path=[os.path.join("kernels", "cython_impl")])
     except Exception as exc:  # e.g. a missing .pxd: the pure-Python package must still install
         message = f"Cython kernels not translated to C: {type(exc).__name__}: {exc}"
         print("minigrad: WARNING: " + message)

@@ -31,7 +31,7 @@ def _parse() -> argparse.Namespace:
     parser.add_argument("--models", nargs="+", default=["lstm", "gru", "char_lstm"])
     parser.add_argument("--backends", nargs="+",
                         help="minigrad backends to run (default: every available one); cython:ROUTE runs the "
-                             "Cython backend with that step-matmul route (avx512, avx2, blas; see _recurrent)")
+                             "Cython backend with that step-matmul route (avx512, avx2, blas; see kernels/cython_impl/recurrent.py)")
     parser.add_argument("--json", action="store_true", help="print results as JSON (used by the parent run)")
     parser.add_argument("--profile", metavar="MODEL:BACKEND",
                         help="cProfile 50 minigrad steps of one model on one backend and print the top entries")
@@ -78,15 +78,15 @@ def make_step(model, loss_fn, opt, x, y, backend: str | None = None):
 
     backend, _, route = backend.partition(":")
     if route:  # "cython:avx2": the Cython kernels' float32 step matmul by that route (one process, interleaved)
-        from minigrad.kernels.cython_impl import _recurrent
+        from minigrad.kernels.cython_impl import recurrent
 
         def on_route():
-            previous = _recurrent.set_step_matmul_route(route)
+            previous = recurrent.set_step_matmul_route(route)
             try:
                 with mg.use_backend(backend):
                     return step()
             finally:
-                _recurrent.set_step_matmul_route(previous)
+                recurrent.set_step_matmul_route(previous)
         return on_route
 
     def on_backend():

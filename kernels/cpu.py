@@ -10,7 +10,7 @@ CPU has them, so that an AVX-512 machine can run the route an AVX2-only laptop t
     MINIGRAD_DISABLE_CPU_FEATURES=AVX2      ... by BLAS, as on a CPU older than Haswell; this also
                                             switches AVX-512 off (every AVX-512 CPU has AVX2)
 
-It does not reach the elementwise loops' GCC target_clones in _recurrent.pyx (their x86-64-v4 and
+It does not reach the elementwise loops' GCC target_clones in vecmath.h (their x86-64-v4 and
 -v3 clones do the same FMA arithmetic, only on wider vectors, so results do not change), nor
 NumPy's or OpenBLAS's own dispatch: ``NPY_DISABLE_CPU_FEATURES`` and
 ``OPENBLAS_CORETYPE=Haswell`` (or ``Sandybridge``, ``Nehalem``) do that, and
@@ -86,10 +86,10 @@ def numba_target() -> str:
 def recurrent_route() -> str:
     """The matmul the Cython recurrent sequence kernels run in float32 on this CPU, now."""
     try:
-        from .cython_impl import _recurrent
+        from .cython_impl import recurrent
     except ImportError as exc:
         return f"Cython kernels not built ({exc})"
-    return _recurrent.step_matmul_route()
+    return recurrent.step_matmul_route()
 
 
 def report_lines() -> list[str]:

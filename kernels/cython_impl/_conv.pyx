@@ -15,25 +15,8 @@ import numpy as np
 
 from cython cimport floating
 from libc.string cimport memcpy
-from scipy.linalg.cython_blas cimport dgemm, sgemm
 
-# ---------------------------------------------------------------- BLAS in row-major terms
-
-cdef inline void _gemm(bint trans_a, bint trans_b, int m, int n, int k, floating alpha,
-                       const floating* a, int lda, const floating* b, int ldb, floating beta,
-                       floating* c, int ldc) noexcept nogil:
-    """Row-major c[m,n] = alpha * op(a)[m,k] @ op(b)[k,n] + beta * c.
-
-    BLAS is column-major: a row-major matrix is its transpose there, so we ask for
-    c^T = op(b)^T @ op(a)^T, i.e. swap the operands and keep the transpose flags.
-    """
-    cdef char ta = b'T' if trans_a else b'N'
-    cdef char tb = b'T' if trans_b else b'N'
-    if floating is float:
-        sgemm(&tb, &ta, &n, &m, &k, &alpha, <float*> b, &ldb, <float*> a, &lda, &beta, c, &ldc)
-    else:
-        dgemm(&tb, &ta, &n, &m, &k, &alpha, <double*> b, &ldb, <double*> a, &lda, &beta, c, &ldc)
-
+from _blas cimport gemm
 
 # ---------------------------------------------------------------- im2col / col2im, one image
 
@@ -125,7 +108,7 @@ def conv2d_forward(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] 
         for n in range(n_batch):
             _im2col_image(&x[n, 0, 0, 0], &cols[0], c, x.shape[2], x.shape[3], kh, kw, oh, ow,
                           sh, sw, ph, pw, dh, dw)
-            _gemm(False, False, o, l, ckk, 1, &w[0, 0, 0, 0], ckk, &cols[0], l, 0, &out[n, 0, 0, 0], l)
+            gemm(False, False, o, l, ckk, 1, &w[0, 0, 0, 0], ckk, &cols[0], l, 0, &out[n, 0, 0, 0], l)
 
 
 def conv2d_backward_input(const floating[:, :, :, ::1] grad_out, const floating[:, :, :, ::1] w,
@@ -139,7 +122,7 @@ def conv2d_backward_input(const floating[:, :, :, ::1] grad_out, const floating[
     cdef floating[::1] cols = np.empty(ckk * l, dtype=np.float32 if floating is float else np.float64)
     with nogil:
         for n in range(n_batch):
-            _gemm(True, False, ckk, l, o, 1, &w[0, 0, 0, 0], ckk, &grad_out[n, 0, 0, 0], l, 0, &cols[0], l)
+            gemm(True, False, ckk, l, o, 1, &w[0, 0, 0, 0], ckk, &grad_out[n, 0, 0, 0], l, 0, &cols[0], l)
             _col2im_image(&cols[0], &grad_x[n, 0, 0, 0], c, grad_x.shape[2], grad_x.shape[3], kh, kw,
                           oh, ow, sh, sw, ph, pw, dh, dw)
 
@@ -158,5 +141,5 @@ def conv2d_backward_weight(const floating[:, :, :, ::1] x, const floating[:, :, 
             _im2col_image(&x[n, 0, 0, 0], &cols[0], c, x.shape[2], x.shape[3], kh, kw, oh, ow,
                           sh, sw, ph, pw, dh, dw)
             # grad_W2 (O x CKK) = grad_out[n] (O x L) @ cols^T (L x CKK) + (grad_W2, or 0 at n = 0)
-            _gemm(False, True, o, ckk, l, 1, &grad_out[n, 0, 0, 0], l, &cols[0], l,
+            gemm(False, True, o, ckk, l, 1, &grad_out[n, 0, 0, 0], l, &cols[0], l,
                   1 if n > 0 else 0, &grad_w[0, 0, 0, 0], ckk)

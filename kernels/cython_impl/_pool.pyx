@@ -2,27 +2,13 @@
 
 Each output reads its window clipped to the plane, so padding is never touched: for max-pooling
 it is -inf (never taken), for average pooling it is 0 (adds nothing; the divisor stays kh*kw).
-The N*C planes are independent (argmax never leaves its plane), so each kernel runs them with
-OpenMP ``prange`` when the module was built with OpenMP, and serially otherwise.
+The kernels run the N*C planes one after another: the batch is threaded above them, by
+minigrad/parallel.py, which hands each thread its part of the batch (argmax never leaves its
+plane, so the parts are independent).
 """
-import os
-
 from cython cimport floating
-from cython.parallel import prange
 from libc.math cimport INFINITY, isnan
 from libc.stdint cimport int64_t
-
-# GNU OpenMP hangs in a forked child that enters a parallel region after its parent used one,
-# so a child process (e.g. a data-loader worker) runs the planes serially.
-cdef bint _in_forked_child = False
-
-
-def _mark_forked_child():
-    global _in_forked_child
-    _in_forked_child = True
-
-
-os.register_at_fork(after_in_child=_mark_forked_child)
 
 
 cdef inline Py_ssize_t _clip_low(Py_ssize_t v) noexcept nogil:
@@ -78,28 +64,18 @@ def max_pool2d_forward(const floating[:, :, :, ::1] x, floating[:, :, :, ::1] ou
                        Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t ph, Py_ssize_t pw):
     """out = max over each window (padding is -inf); argmax = flat index h*W + w into the plane."""
     cdef Py_ssize_t C = x.shape[1], p
-    cdef bint parallel = not _in_forked_child
     with nogil:
-        if parallel:
-            for p in prange(x.shape[0] * C, schedule="static"):
-                _max_forward_plane(x, out, argmax, p // C, p % C, kh, kw, sh, sw, ph, pw)
-        else:
-            for p in range(x.shape[0] * C):
-                _max_forward_plane(x, out, argmax, p // C, p % C, kh, kw, sh, sw, ph, pw)
+        for p in range(x.shape[0] * C):
+            _max_forward_plane(x, out, argmax, p // C, p % C, kh, kw, sh, sw, ph, pw)
 
 
 def max_pool2d_backward(const floating[:, :, :, ::1] grad_out, const int64_t[:, :, :, ::1] argmax,
                         floating[:, :, :, ::1] grad_x):
     """grad_x[n, c].flat[argmax[n, c, i, j]] += grad_out[n, c, i, j] (overlapping windows add up)."""
     cdef Py_ssize_t C = grad_x.shape[1], p
-    cdef bint parallel = not _in_forked_child
     with nogil:
-        if parallel:
-            for p in prange(grad_x.shape[0] * C, schedule="static"):
-                _max_backward_plane(grad_out, argmax, grad_x, p // C, p % C)
-        else:
-            for p in range(grad_x.shape[0] * C):
-                _max_backward_plane(grad_out, argmax, grad_x, p // C, p % C)
+        for p in range(grad_x.shape[0] * C):
+            _max_backward_plane(grad_out, argmax, grad_x, p // C, p % C)
 
 
 # ---- average pooling (count_include_pad=True: the divisor is always kh*kw) ---------------------
@@ -149,14 +125,9 @@ def avg_pool2d_forward(const floating[:, :, :, ::1] x, floating[:, :, :, ::1] ou
                        Py_ssize_t ph, Py_ssize_t pw):
     """out = sum over each zero-padded window / (kh*kw)."""
     cdef Py_ssize_t C = x.shape[1], p
-    cdef bint parallel = not _in_forked_child
     with nogil:
-        if parallel:
-            for p in prange(x.shape[0] * C, schedule="static"):
-                _avg_forward_plane(x, out, p // C, p % C, kh, kw, sh, sw, ph, pw)
-        else:
-            for p in range(x.shape[0] * C):
-                _avg_forward_plane(x, out, p // C, p % C, kh, kw, sh, sw, ph, pw)
+        for p in range(x.shape[0] * C):
+            _avg_forward_plane(x, out, p // C, p % C, kh, kw, sh, sw, ph, pw)
 
 
 def avg_pool2d_backward(const floating[:, :, :, ::1] grad_out, floating[:, :, :, ::1] grad_x,
@@ -164,11 +135,6 @@ def avg_pool2d_backward(const floating[:, :, :, ::1] grad_out, floating[:, :, :,
                         Py_ssize_t ph, Py_ssize_t pw):
     """Every input of a window receives grad_out / (kh*kw); padding's share is dropped."""
     cdef Py_ssize_t C = grad_x.shape[1], p
-    cdef bint parallel = not _in_forked_child
     with nogil:
-        if parallel:
-            for p in prange(grad_x.shape[0] * C, schedule="static"):
-                _avg_backward_plane(grad_out, grad_x, p // C, p % C, kh, kw, sh, sw, ph, pw)
-        else:
-            for p in range(grad_x.shape[0] * C):
-                _avg_backward_plane(grad_out, grad_x, p // C, p % C, kh, kw, sh, sw, ph, pw)
+        for p in range(grad_x.shape[0] * C):
+            _avg_backward_plane(grad_out, grad_x, p // C, p % C, kh, kw, sh, sw, ph, pw)

@@ -7,8 +7,9 @@ on each side, dilation (dh, dw):
 
 im2col lays the receptive field of every output pixel out as a column,
 cols[n, (c,p,q), (i,j)], so the forward is one batched GEMM  out[n] = W2 @ cols[n]  with
-W2 = w.reshape(O, C*KH*KW); the weight gradient is  sum_n grad_out[n] @ cols[n]^T  and the
-input gradient is  W2^T @ grad_out[n]  scattered back onto the image (col2im).
+W2 = w.reshape(O, C*KH*KW); the input gradient is  W2^T @ grad_out[n]  scattered back onto the
+image (col2im), and the weight gradient is  sum_n grad_out[n] @ cols[n]^T.  The kernels come in
+the same order in all three conv files (forward, backward_input, backward_weight).
 """
 from __future__ import annotations
 
@@ -38,17 +39,6 @@ def conv2d_forward(x: np.ndarray, w: np.ndarray, out: np.ndarray,
     np.matmul(w.reshape(o, -1), cols, out=out.reshape(n, o, oh * ow))
 
 
-def conv2d_backward_weight(x: np.ndarray, grad_out: np.ndarray, grad_w: np.ndarray,
-                           sh: int, sw: int, ph: int, pw: int, dh: int, dw: int) -> None:
-    n, o, oh, ow = grad_out.shape
-    kh, kw = grad_w.shape[2:]
-    cols = _im2col(x, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw)
-    # grad_W2 (O x CKK) = sum_n grad_out[n] (O x L) @ cols[n]^T (L x CKK). A batched GEMM and
-    # a sum measured faster than one tensordot, which copies both operands into new layouts.
-    per_image = np.matmul(grad_out.reshape(n, o, oh * ow), cols.transpose(0, 2, 1))
-    np.sum(per_image, axis=0, out=grad_w.reshape(o, -1))
-
-
 def conv2d_backward_input(grad_out: np.ndarray, w: np.ndarray, grad_x: np.ndarray,
                           sh: int, sw: int, ph: int, pw: int, dh: int, dw: int) -> None:
     n, o, oh, ow = grad_out.shape
@@ -66,3 +56,14 @@ def conv2d_backward_input(grad_out: np.ndarray, w: np.ndarray, grad_x: np.ndarra
             tap_cols = slice(q * dw, q * dw + sw * (ow - 1) + 1, sw)
             grad_xp[:, :, tap_rows, tap_cols] += grad_cols[:, :, p, q]
     grad_x[...] = grad_xp[:, :, ph : ph + h, pw : pw + wd]
+
+
+def conv2d_backward_weight(x: np.ndarray, grad_out: np.ndarray, grad_w: np.ndarray,
+                           sh: int, sw: int, ph: int, pw: int, dh: int, dw: int) -> None:
+    n, o, oh, ow = grad_out.shape
+    kh, kw = grad_w.shape[2:]
+    cols = _im2col(x, kh, kw, oh, ow, sh, sw, ph, pw, dh, dw)
+    # grad_W2 (O x CKK) = sum_n grad_out[n] (O x L) @ cols[n]^T (L x CKK). A batched GEMM and
+    # a sum measured faster than one tensordot, which copies both operands into new layouts.
+    per_image = np.matmul(grad_out.reshape(n, o, oh * ow), cols.transpose(0, 2, 1))
+    np.sum(per_image, axis=0, out=grad_w.reshape(o, -1))

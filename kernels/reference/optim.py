@@ -1,10 +1,6 @@
 """Optimiser update kernels in NumPy (the spec): one Adam step over a parameter, in place."""
 import numpy as np
 
-# The passes run over slices of this many elements, so that the passes after the first find
-# the slice in the L2 cache instead of streaming every array from memory again.
-SLICE = 65536
-
 
 def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, amsgrad, beta1, beta2, step_size,
                 bias_correction2_sqrt, eps, weight_decay, param_scale):
@@ -17,23 +13,11 @@ def adam_update(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, amsgrad, beta1
         v̂ ← max(v̂, v) if amsgrad, else v
         p ← p − step_size · m / (√v̂ / bias_correction2_sqrt + eps)
     """
-    flat = [a.reshape(-1) for a in (param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq)]
-    work = np.empty(min(SLICE, param.size), param.dtype)
-    for start in range(0, param.size, SLICE):
-        p, g, m, v, v_max = (a[start:start + SLICE] for a in flat)
-        w = work[:p.size]
-        if param_scale != 1:
-            p *= param_scale
-        if weight_decay != 0:
-            g = g + weight_decay * p
-        m += np.multiply(np.subtract(g, m, out=w), 1 - beta1, out=w)
-        np.multiply(v, beta2, out=v)
-        np.multiply(g, 1 - beta2, out=w)
-        v += np.multiply(w, g, out=w)
-        second = np.maximum(v_max, v, out=v_max) if amsgrad else v
-        denom = np.sqrt(second, out=w)
-        denom /= bias_correction2_sqrt
-        denom += eps
-        update = np.divide(m, denom, out=w)
-        update *= -step_size
-        p += update
+    if param_scale != 1:
+        param *= param_scale
+    g = grad + weight_decay * param if weight_decay != 0 else grad
+    exp_avg += (g - exp_avg) * (1 - beta1)
+    exp_avg_sq *= beta2
+    exp_avg_sq += g * (1 - beta2) * g
+    second = np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq) if amsgrad else exp_avg_sq
+    param += exp_avg / (np.sqrt(second) / bias_correction2_sqrt + eps) * -step_size

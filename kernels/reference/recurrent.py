@@ -122,10 +122,9 @@ def rnn_sequence_forward(x_rows, w_ih, w_hh, h0, hs):
     """h_t = tanh(xproj_t + h_{t-1} @ w_hh.T) for t = 0..T-1, xproj_t = x_t @ w_ih.T."""
     xproj = _project(x_rows, w_ih, *hs.shape[:2])
     pre = np.empty_like(h0)
-    w_hh_t = np.ascontiguousarray(w_hh.T)  # OpenBLAS runs h @ w_hh_t 25 % faster than h @ w_hh.T
     h_prev = h0
     for t in range(xproj.shape[0]):
-        np.matmul(h_prev, w_hh_t, out=pre)
+        np.matmul(h_prev, w_hh.T, out=pre)
         pre += xproj[t]
         rnn_cell_forward(pre, hs[t])
         h_prev = hs[t]
@@ -154,10 +153,9 @@ def lstm_sequence_forward(x_rows, w_ih, w_hh, h0, c0, hs, cs, gates):
     """Per step: pre = x_t @ w_ih.T + h_{t-1} @ w_hh.T, then the LSTM cell; gates[t] = activated i, f, g, o."""
     xproj = _project(x_rows, w_ih, *hs.shape[:2])
     pre = np.empty_like(xproj[0])
-    w_hh_t = np.ascontiguousarray(w_hh.T)  # OpenBLAS runs h @ w_hh_t 25 % faster than h @ w_hh.T
     h_prev, c_prev = h0, c0
     for t in range(xproj.shape[0]):
-        np.matmul(h_prev, w_hh_t, out=pre)
+        np.matmul(h_prev, w_hh.T, out=pre)
         pre += xproj[t]
         lstm_cell_forward(pre, c_prev, hs[t], cs[t], gates[t])
         h_prev, c_prev = hs[t], cs[t]
@@ -192,10 +190,9 @@ def gru_sequence_forward(x_rows, w_ih, w_hh, b_hh, h0, hs, workspace):
     """Per step: gh = h_{t-1} @ w_hh.T + b_hh, then the GRU cell with gi = x_t @ w_ih.T."""
     xproj = _project(x_rows, w_ih, *hs.shape[:2])
     gh = np.empty_like(xproj[0])
-    w_hh_t = np.ascontiguousarray(w_hh.T)  # OpenBLAS runs h @ w_hh_t 25 % faster than h @ w_hh.T
     h_prev = h0
     for t in range(xproj.shape[0]):
-        np.matmul(h_prev, w_hh_t, out=gh)
+        np.matmul(h_prev, w_hh.T, out=gh)
         gh += b_hh
         gru_cell_forward(xproj[t], gh, h_prev, hs[t], workspace[t])
         h_prev = hs[t]

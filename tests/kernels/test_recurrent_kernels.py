@@ -268,7 +268,7 @@ def test_sequence_backward_without_gate_gradients(kernels, reference, rng, cell,
 
 @pytest.fixture
 def cython_recurrent():
-    return pytest.importorskip("minigrad.kernels.cython_impl._recurrent", reason="Cython kernels not built")
+    return pytest.importorskip("minigrad.kernels.cython_impl.recurrent", reason="Cython kernels not built")
 
 
 @pytest.mark.parametrize("route", ["avx512", "avx2"])
