@@ -268,7 +268,8 @@ class RNNSequence(Function):
     """hs, h_n = tanh-RNN over x [T, B, I]: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh).
 
     Kernels (rnn_sequence_forward, rnn_sequence_backward): ``kernels/reference/recurrent.py`` (the spec),
-    ``kernels/numba_impl/recurrent.py`` and ``kernels/cython_impl/_recurrent.pyx``.
+    ``kernels/numba_impl/recurrent.py`` and ``kernels/cython_impl/_recurrent.pyx`` (float32 may
+    take ``_recurrent_packed.pyx`` instead: ``kernels/cython_impl/recurrent.py`` chooses).
     """
 
     uses_kernels = True
@@ -326,7 +327,8 @@ class LSTMSequence(Function):
     """hs, h_n, c_n = LSTM over x [T, B, I] (gates i, f, g, o as PyTorch).
 
     Kernels (lstm_sequence_forward, lstm_sequence_backward): ``kernels/reference/recurrent.py`` (the spec),
-    ``kernels/numba_impl/recurrent.py`` and ``kernels/cython_impl/_recurrent.pyx``.
+    ``kernels/numba_impl/recurrent.py`` and ``kernels/cython_impl/_recurrent.pyx`` (float32 may
+    take ``_recurrent_packed.pyx`` instead: ``kernels/cython_impl/recurrent.py`` chooses).
     """
 
     uses_kernels = True
@@ -389,7 +391,8 @@ class GRUSequence(Function):
     """hs, h_n = GRU over x [T, B, I] (gates r, z, n as PyTorch; b_hh inside the reset product).
 
     Kernels (gru_sequence_forward, gru_sequence_backward): ``kernels/reference/recurrent.py`` (the spec),
-    ``kernels/numba_impl/recurrent.py`` and ``kernels/cython_impl/_recurrent.pyx``.
+    ``kernels/numba_impl/recurrent.py`` and ``kernels/cython_impl/_recurrent.pyx`` (float32 may
+    take ``_recurrent_packed.pyx`` instead: ``kernels/cython_impl/recurrent.py`` chooses).
     """
 
     uses_kernels = True
