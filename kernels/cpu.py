@@ -83,21 +83,14 @@ def numba_target() -> str:
     return config.CPU_NAME or f"{llvm.get_host_cpu_name()} (host)"
 
 
-def recurrent_route() -> str:
-    """The matmul the Cython recurrent sequence kernels run in float32 on this CPU, now."""
-    try:
-        from .cython_impl import recurrent
-    except ImportError as exc:
-        return f"Cython kernels not built ({exc})"
-    return recurrent.step_matmul_route()
-
-
-def report_lines() -> list[str]:
-    """The machine as the kernels see it: one 'name: value' line each."""
+def report_lines(recurrent_route: str) -> list[str]:
+    """The machine as the kernels see it: one 'name: value' line each.  ``recurrent_route``: the
+    Cython recurrent kernels' float32 route, asked of them by the caller (they import this module,
+    so it cannot import them)."""
     switches = [f"{name}={os.environ[name]}" for name in (SWITCH, "OPENBLAS_CORETYPE", "NPY_DISABLE_CPU_FEATURES",
                                                           "NUMBA_CPU_NAME") if os.environ.get(name)]
     return [f"CPU: {cpu_model()} ({platform.machine()}), SIMD: {simd_level()}",
             *(f"BLAS: {line}" for line in blas_cores()),
             f"Numba compiles for: {numba_target()}",
-            f"Cython recurrent step matmul (float32): {recurrent_route()}",
+            f"Cython recurrent step matmul (float32): {recurrent_route}",
             f"CPU switches set: {', '.join(switches) if switches else 'none'}"]

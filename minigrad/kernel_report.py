@@ -91,6 +91,15 @@ def format_report(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def recurrent_route() -> str:
+    """The matmul the Cython recurrent sequence kernels run in float32 on this CPU, now."""
+    try:
+        from .kernels.cython_impl import recurrent
+    except ImportError as exc:
+        return f"Cython kernels not built ({exc})"
+    return recurrent.step_matmul_route()
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="minigrad kernels", description=__doc__.splitlines()[0])
     parser.add_argument("--backend", action="append", help="only this backend (repeatable)")
@@ -99,7 +108,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     from .kernels.cpu import report_lines
 
-    print("\n".join(report_lines()) + "\n")
+    print("\n".join(report_lines(recurrent_route())) + "\n")
     if args.machine:
         return 0
     rows = report(args.backend, np.dtype(args.dtype))
