@@ -120,7 +120,9 @@ def _projection_grads(grad_xproj, x_rows, grad_w_ih, grad_b_ih):
     if grad_w_ih is not None:
         np.dot(rows.T, x_rows, grad_w_ih)
     if grad_b_ih is not None:
-        grad_b_ih[:] = rows.sum(axis=0)
+        grad_b_ih[:] = 0
+        for r in range(T * B):  # row by row: Numba's rows.sum(axis=0) ran 4x slower here
+            grad_b_ih += rows[r]
 
 
 # ----------------------------------------------------------------------------- cells: tanh RNN
