@@ -79,34 +79,35 @@ def sample_call(name: str, dtype=np.float64, seed: int = 0) -> tuple[list, tuple
         ref.gru_cell_forward(gi, gh, h_prev, h, workspace)
         return [randn(B, HID), workspace, h_prev, empty(B, 3 * HID), empty(B, 3 * HID), empty(B, HID)], (3, 4, 5)
     w_scale = 1 / np.sqrt(HID)
-    x_rows = randn(T * B, I + 1)  # the projection's input rows (the op adds a ones column for the bias)
+    x_rows = randn(T * B, I)  # the projection's input rows: row t·B + b is step t, sample b
     if name in ("rnn_sequence_forward", "rnn_sequence_backward"):
-        w_ih, w_hh, h0 = randn(HID, I + 1, scale=0.5), randn(HID, HID, scale=w_scale), randn(B, HID)
-        hs = empty(T, B, HID)
+        w_ih, b_ih, w_hh = randn(HID, I, scale=0.5), randn(HID), randn(HID, HID, scale=w_scale)
+        h0, hs = randn(B, HID), empty(T, B, HID)
         if name == "rnn_sequence_forward":
-            return [x_rows, w_ih, w_hh, h0, hs], (4,)
-        ref.rnn_sequence_forward(x_rows, w_ih, w_hh, h0, hs)
-        return [randn(T, B, HID), w_hh, h0, hs, x_rows, empty(T, B, HID), empty(HID, HID), empty(HID, I + 1),
-                empty(B, HID), empty(T, B, HID), 0], (5, 6, 7, 8, 9)
+            return [x_rows, w_ih, b_ih, w_hh, h0, hs], (5,)
+        ref.rnn_sequence_forward(x_rows, w_ih, b_ih, w_hh, h0, hs)
+        return [randn(T, B, HID), w_hh, h0, hs, x_rows, empty(T, B, HID), empty(HID, HID), empty(HID, I),
+                empty(HID), empty(B, HID), empty(T, B, HID), 0], (5, 6, 7, 8, 9, 10)
     if name in ("lstm_sequence_forward", "lstm_sequence_backward"):
-        w_ih, w_hh = randn(4 * HID, I + 1, scale=0.5), randn(4 * HID, HID, scale=w_scale)
+        w_ih, b_ih, w_hh = randn(4 * HID, I, scale=0.5), randn(4 * HID), randn(4 * HID, HID, scale=w_scale)
         h0, c0 = randn(B, HID), randn(B, HID)
         hs, cs, gates = empty(T, B, HID), empty(T, B, HID), empty(T, B, 4 * HID)
         if name == "lstm_sequence_forward":
-            return [x_rows, w_ih, w_hh, h0, c0, hs, cs, gates], (5, 6, 7)
-        ref.lstm_sequence_forward(x_rows, w_ih, w_hh, h0, c0, hs, cs, gates)
+            return [x_rows, w_ih, b_ih, w_hh, h0, c0, hs, cs, gates], (6, 7, 8)
+        ref.lstm_sequence_forward(x_rows, w_ih, b_ih, w_hh, h0, c0, hs, cs, gates)
         return [randn(T, B, HID), randn(B, HID), w_hh, h0, c0, hs, cs, gates, x_rows, empty(T, B, 4 * HID),
-                empty(4 * HID, HID), empty(4 * HID, I + 1), empty(B, HID), empty(B, HID), empty(T, B, HID), 0], \
-            (9, 10, 11, 12, 13, 14)
+                empty(4 * HID, HID), empty(4 * HID, I), empty(4 * HID), empty(B, HID), empty(B, HID),
+                empty(T, B, HID), 0], (9, 10, 11, 12, 13, 14, 15)
     if name in ("gru_sequence_forward", "gru_sequence_backward"):
-        w_ih, w_hh, b_hh = randn(3 * HID, I + 1, scale=0.5), randn(3 * HID, HID, scale=w_scale), randn(3 * HID)
+        w_ih, b_ih = randn(3 * HID, I, scale=0.5), randn(3 * HID)
+        w_hh, b_hh = randn(3 * HID, HID, scale=w_scale), randn(3 * HID)
         h0, hs, workspace = randn(B, HID), empty(T, B, HID), empty(T, B, 4 * HID)
         if name == "gru_sequence_forward":
-            return [x_rows, w_ih, w_hh, b_hh, h0, hs, workspace], (5, 6)
-        ref.gru_sequence_forward(x_rows, w_ih, w_hh, b_hh, h0, hs, workspace)
+            return [x_rows, w_ih, b_ih, w_hh, b_hh, h0, hs, workspace], (6, 7)
+        ref.gru_sequence_forward(x_rows, w_ih, b_ih, w_hh, b_hh, h0, hs, workspace)
         return [randn(T, B, HID), w_hh, b_hh, h0, hs, workspace, x_rows, empty(T, B, 3 * HID),
-                empty(3 * HID, HID), empty(3 * HID, I + 1), empty(3 * HID), empty(B, HID), empty(T, B, HID), 0], \
-            (7, 8, 9, 10, 11, 12)
+                empty(3 * HID, HID), empty(3 * HID, I), empty(3 * HID), empty(3 * HID), empty(B, HID),
+                empty(T, B, HID), 0], (7, 8, 9, 10, 11, 12, 13)
     if name == "adam_update":  # an odd-sized parameter after a few steps: moments already non-zero
         shape = (7, 13)
         exp_avg_sq = np.abs(randn(*shape)) * dtype.type(0.01)

@@ -30,27 +30,29 @@ cdef void _grad_w_hh(Py_ssize_t T, Py_ssize_t B, Py_ssize_t G, Py_ssize_t H, con
         gemm(True, False, G, H, (T - 1) * B, 1, grad_pre + B * G, G, hs, H, 1, grad_w_hh, H)
 
 
-cdef floating[:, :, ::1] _all_steps(floating[:, :, ::1] grad_xproj, Py_ssize_t T):
-    """grad_xproj, or a buffer for all T steps when the caller passed none (0 steps: it does not
-    want the gate gradients, only what they make)."""
-    if grad_xproj.shape[0] == T:
-        return grad_xproj
-    if grad_xproj.shape[0] != 0:
-        raise ValueError(f"grad_xproj must have all {T} steps or none, got shape "
-                         f"({grad_xproj.shape[0]}, {grad_xproj.shape[1]}, {grad_xproj.shape[2]})")
-    return np.empty((T, grad_xproj.shape[1], grad_xproj.shape[2]),
-                    dtype=_DTYPE[sizeof(floating)])
+cdef floating[:, :, ::1] _all_steps(floating[:, :, ::1] grad_xproj, Py_ssize_t T, Py_ssize_t B, Py_ssize_t G):
+    """grad_xproj, or a buffer for all T steps when the caller passed None (it does not want the
+    gate gradients, only what the kernel makes of them)."""
+    if grad_xproj is None:
+        return np.empty((T, B, G), dtype=_DTYPE[sizeof(floating)])
+    return grad_xproj
 
 
-cdef void _grad_w_ih(Py_ssize_t rows, Py_ssize_t G, Py_ssize_t J, const floating *grad_xproj,
-                     const floating *x_rows, floating *grad_w_ih) noexcept nogil:
-    """grad_w_ih = sum over the rows of grad_xproj^T x_rows (nothing to do for 0 columns)."""
-    if J == 0:
-        return
-    if rows == 0:
-        memset(grad_w_ih, 0, G * J * sizeof(floating))
-    else:
-        gemm(True, False, G, J, rows, 1, grad_xproj, G, x_rows, J, 0, grad_w_ih, J)
+cdef void _projection_grads(Py_ssize_t rows, Py_ssize_t G, Py_ssize_t J, const floating *grad_xproj,
+                            const floating *x_rows, floating *grad_w_ih, floating *grad_b_ih) noexcept nogil:
+    """Gradients of the input projection x_rows @ w_ih.T + b_ih, summed over the rows:
+    grad_w_ih = grad_xproj^T x_rows, grad_b_ih = the column sums of grad_xproj; NULL: not wanted
+    (or, for grad_w_ih, no columns to hold)."""
+    cdef Py_ssize_t r
+    if grad_w_ih != NULL:
+        if rows == 0:
+            memset(grad_w_ih, 0, G * J * sizeof(floating))
+        else:
+            gemm(True, False, G, J, rows, 1, grad_xproj, G, x_rows, J, 0, grad_w_ih, J)
+    if grad_b_ih != NULL:
+        memset(grad_b_ih, 0, G * sizeof(floating))
+        for r in range(rows):
+            _add(G, grad_b_ih, grad_xproj + r * G, grad_b_ih)
 
 
 cdef inline const floating *_first(const floating[:, ::1] a) noexcept nogil:
@@ -58,6 +60,20 @@ cdef inline const floating *_first(const floating[:, ::1] a) noexcept nogil:
     if a.shape[0] == 0 or a.shape[1] == 0:
         return NULL
     return &a[0, 0]
+
+
+cdef inline floating *_wanted(floating[:, ::1] a):
+    """An optional output's first element: NULL for None (not wanted) or no elements."""
+    if a is None or a.shape[0] == 0 or a.shape[1] == 0:
+        return NULL
+    return &a[0, 0]
+
+
+cdef inline floating *_wanted_1d(floating[::1] a):
+    """An optional 1-D output's first element: NULL for None (not wanted) or no elements."""
+    if a is None or a.shape[0] == 0:
+        return NULL
+    return &a[0]
 
 
 cdef inline void _add(Py_ssize_t n, const floating *a, const floating *b, floating *out) noexcept nogil:
@@ -118,29 +134,31 @@ def gru_cell_backward(const floating[:, ::1] grad_h, const floating[:, ::1] work
 # ----------------------------------------------------------------------------- sequences: tanh RNN
 
 cdef floating[:, :, ::1] _project(const floating[:, ::1] x_rows, const floating[:, ::1] w_ih,
-                                  floating[:, :, ::1] xproj):
-    """Every step's input projection, xproj[t] = x_rows[t·B:(t+1)·B] @ w_ih.T, as one matmul.
+                                  const floating[::1] b_ih, floating[:, :, ::1] xproj):
+    """Every step's input projection, xproj[t] = x_rows[t·B:(t+1)·B] @ w_ih.T + b_ih, as one matmul.
 
+    Every row starts as b_ih and BLAS's beta = 1 adds the product to it: adding the bias after
+    the product would be one more pass over all of [T, B, G].
     xproj may be the kernel's own output (hs, gates): xproj[t] then waits there until step t adds
-    h_{t-1} @ w_hh.T to it (BLAS's beta = 1, the reference's `pre += xproj[t]` in the same call)
-    and overwrites it.  A buffer of its own, and an add and a copy per step, cost 10-15 % of an
-    LSTM forward."""
-    cdef Py_ssize_t T = xproj.shape[0], B = xproj.shape[1], G = xproj.shape[2], J = x_rows.shape[1]
+    h_{t-1} @ w_hh.T to it (BLAS's beta = 1 again, the reference's `pre += xproj[t]` in the same
+    call) and overwrites it.  A buffer of its own, and an add and a copy per step, cost 10-15 % of
+    an LSTM forward."""
+    cdef Py_ssize_t T = xproj.shape[0], B = xproj.shape[1], G = xproj.shape[2], J = x_rows.shape[1], r
     if T * B * G == 0:
         return xproj
     with nogil:
-        if J == 0:
-            memset(&xproj[0, 0, 0], 0, T * B * G * sizeof(floating))
-        else:
-            gemm(False, True, T * B, G, J, 1, &x_rows[0, 0], J, &w_ih[0, 0], J, 0, &xproj[0, 0, 0], G)
+        for r in range(T * B):
+            memcpy(&xproj[0, 0, 0] + r * G, &b_ih[0], G * sizeof(floating))
+        if J > 0:
+            gemm(False, True, T * B, G, J, 1, &x_rows[0, 0], J, &w_ih[0, 0], J, 1, &xproj[0, 0, 0], G)
     return xproj
 
 
-def rnn_sequence_forward(const floating[:, ::1] x_rows, const floating[:, ::1] w_ih,
+def rnn_sequence_forward(const floating[:, ::1] x_rows, const floating[:, ::1] w_ih, const floating[::1] b_ih,
                          const floating[:, ::1] w_hh, const floating[:, ::1] h0, floating[:, :, ::1] hs):
-    """h_t = tanh(xproj_t + h_{t-1} @ w_hh.T) for t = 0..T-1, xproj_t = x_t @ w_ih.T."""
+    """h_t = tanh(xproj_t + h_{t-1} @ w_hh.T) for t = 0..T-1, xproj_t = x_t @ w_ih.T + b_ih."""
     cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], t
-    _project(x_rows, w_ih, hs)  # xproj[t] waits in hs[t]
+    _project(x_rows, w_ih, b_ih, hs)  # xproj[t] waits in hs[t]
     cdef const floating[:, ::1] w_hh_t = np.ascontiguousarray(w_hh.T)
     cdef const floating *h_prev = &h0[0, 0]
     cdef floating *pre
@@ -155,10 +173,14 @@ def rnn_sequence_forward(const floating[:, ::1] x_rows, const floating[:, ::1] w
 def rnn_sequence_backward(const floating[:, :, ::1] grad_hs, const floating[:, ::1] w_hh,
                           const floating[:, ::1] h0, const floating[:, :, ::1] hs, const floating[:, ::1] x_rows,
                           floating[:, :, ::1] grad_xproj, floating[:, ::1] grad_w_hh, floating[:, ::1] grad_w_ih,
-                          floating[:, ::1] grad_h0, floating[:, :, ::1] grad_h_steps, Py_ssize_t bptt_chunk):
-    """Backpropagation through time; grad_xproj[t] is the gradient of step t's pre-activation."""
+                          floating[::1] grad_b_ih, floating[:, ::1] grad_h0, floating[:, :, ::1] grad_h_steps,
+                          Py_ssize_t bptt_chunk):
+    """Backpropagation through time; grad_xproj[t] is the gradient of step t's pre-activation.
+    grad_xproj, grad_w_ih and grad_b_ih may be None: not wanted, not made."""
     cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], t
-    grad_xproj = _all_steps(grad_xproj, T)
+    grad_xproj = _all_steps(grad_xproj, T, B, H)
+    cdef floating *w_ih_out = _wanted(grad_w_ih)
+    cdef floating *b_ih_out = _wanted_1d(grad_b_ih)
     cdef floating[:, ::1] grad_h_next = np.zeros((B, H), dtype=_DTYPE[sizeof(floating)])  # from step t + 1
     with nogil:
         for t in range(T - 1, -1, -1):
@@ -170,17 +192,17 @@ def rnn_sequence_backward(const floating[:, :, ::1] grad_hs, const floating[:, :
                 gemm(False, False, B, H, H, 1, &grad_xproj[t, 0, 0], H, &w_hh[0, 0], H, 0, &grad_h_next[0, 0], H)
         memcpy(&grad_h0[0, 0], &grad_h_next[0, 0], B * H * sizeof(floating))
         _grad_w_hh(T, B, H, H, &grad_xproj[0, 0, 0], &h0[0, 0], &hs[0, 0, 0], &grad_w_hh[0, 0])
-        _grad_w_ih(T * B, H, x_rows.shape[1], &grad_xproj[0, 0, 0], _first(x_rows), <floating *>_first(grad_w_ih))
+        _projection_grads(T * B, H, x_rows.shape[1], &grad_xproj[0, 0, 0], _first(x_rows), w_ih_out, b_ih_out)
 
 
 # ----------------------------------------------------------------------------- sequences: LSTM
 
-def lstm_sequence_forward(const floating[:, ::1] x_rows, const floating[:, ::1] w_ih,
+def lstm_sequence_forward(const floating[:, ::1] x_rows, const floating[:, ::1] w_ih, const floating[::1] b_ih,
                           const floating[:, ::1] w_hh, const floating[:, ::1] h0, const floating[:, ::1] c0,
                           floating[:, :, ::1] hs, floating[:, :, ::1] cs, floating[:, :, ::1] gates):
-    """Per step: pre = x_t @ w_ih.T + h_{t-1} @ w_hh.T, then the LSTM cell; gates[t] = activated i, f, g, o."""
+    """Per step: pre = x_t @ w_ih.T + b_ih + h_{t-1} @ w_hh.T, then the LSTM cell; gates[t] = activated i, f, g, o."""
     cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], t
-    _project(x_rows, w_ih, gates)  # xproj[t] waits in gates[t]
+    _project(x_rows, w_ih, b_ih, gates)  # xproj[t] waits in gates[t]
     cdef const floating[:, ::1] w_hh_t = np.ascontiguousarray(w_hh.T)
     cdef const floating *h_prev = &h0[0, 0]
     cdef const floating *c_prev = &c0[0, 0]
@@ -199,11 +221,14 @@ def lstm_sequence_backward(const floating[:, :, ::1] grad_hs, const floating[:, 
                            const floating[:, :, ::1] hs, const floating[:, :, ::1] cs,
                            const floating[:, :, ::1] gates, const floating[:, ::1] x_rows,
                            floating[:, :, ::1] grad_xproj, floating[:, ::1] grad_w_hh, floating[:, ::1] grad_w_ih,
-                           floating[:, ::1] grad_h0, floating[:, ::1] grad_c0,
+                           floating[::1] grad_b_ih, floating[:, ::1] grad_h0, floating[:, ::1] grad_c0,
                            floating[:, :, ::1] grad_h_steps, Py_ssize_t bptt_chunk):
-    """Backpropagation through time for the LSTM; grad_cT is the gradient of c_n."""
+    """Backpropagation through time for the LSTM; grad_cT is the gradient of c_n (None outputs:
+    as rnn_sequence_backward)."""
     cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], t
-    grad_xproj = _all_steps(grad_xproj, T)
+    grad_xproj = _all_steps(grad_xproj, T, B, 4 * H)
+    cdef floating *w_ih_out = _wanted(grad_w_ih)
+    cdef floating *b_ih_out = _wanted_1d(grad_b_ih)
     dtype = _DTYPE[sizeof(floating)]
     cdef floating[:, ::1] grad_h_next = np.zeros((B, H), dtype=dtype)
     cdef floating[:, ::1] grad_c_a = np.array(grad_cT, dtype=dtype)
@@ -230,19 +255,18 @@ def lstm_sequence_backward(const floating[:, :, ::1] grad_hs, const floating[:, 
         memcpy(&grad_h0[0, 0], &grad_h_next[0, 0], B * H * sizeof(floating))
         memcpy(&grad_c0[0, 0], grad_c, B * H * sizeof(floating))
         _grad_w_hh(T, B, 4 * H, H, &grad_xproj[0, 0, 0], &h0[0, 0], &hs[0, 0, 0], &grad_w_hh[0, 0])
-        _grad_w_ih(T * B, 4 * H, x_rows.shape[1], &grad_xproj[0, 0, 0], _first(x_rows),
-                   <floating *>_first(grad_w_ih))
+        _projection_grads(T * B, 4 * H, x_rows.shape[1], &grad_xproj[0, 0, 0], _first(x_rows), w_ih_out, b_ih_out)
 
 
 # ----------------------------------------------------------------------------- sequences: GRU
 
-def gru_sequence_forward(const floating[:, ::1] x_rows, const floating[:, ::1] w_ih,
+def gru_sequence_forward(const floating[:, ::1] x_rows, const floating[:, ::1] w_ih, const floating[::1] b_ih,
                          const floating[:, ::1] w_hh, const floating[::1] b_hh, const floating[:, ::1] h0,
                          floating[:, :, ::1] hs, floating[:, :, ::1] workspace):
-    """Per step: gh = h_{t-1} @ w_hh.T + b_hh, then the GRU cell with gi = x_t @ w_ih.T."""
+    """Per step: gh = h_{t-1} @ w_hh.T + b_hh, then the GRU cell with gi = x_t @ w_ih.T + b_ih."""
     cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], t, b
     cdef floating[:, :, ::1] xproj = np.empty((T, B, 3 * H), dtype=_DTYPE[sizeof(floating)])
-    _project(x_rows, w_ih, xproj)
+    _project(x_rows, w_ih, b_ih, xproj)
     cdef floating[:, ::1] gh = np.empty((B, 3 * H), dtype=_DTYPE[sizeof(floating)])
     cdef const floating[:, ::1] w_hh_t = np.ascontiguousarray(w_hh.T)
     cdef const floating *h_prev = &h0[0, 0]
@@ -259,11 +283,14 @@ def gru_sequence_backward(const floating[:, :, ::1] grad_hs, const floating[:, :
                           const floating[::1] b_hh, const floating[:, ::1] h0, const floating[:, :, ::1] hs,
                           const floating[:, :, ::1] workspace, const floating[:, ::1] x_rows,
                           floating[:, :, ::1] grad_xproj, floating[:, ::1] grad_w_hh, floating[:, ::1] grad_w_ih,
-                          floating[::1] grad_b_hh, floating[:, ::1] grad_h0,
+                          floating[::1] grad_b_ih, floating[::1] grad_b_hh, floating[:, ::1] grad_h0,
                           floating[:, :, ::1] grad_h_steps, Py_ssize_t bptt_chunk):
-    """Backpropagation through time for the GRU (b_hh is not needed: workspace holds gh_n)."""
+    """Backpropagation through time for the GRU (b_hh is not needed: workspace holds gh_n; None
+    outputs: as rnn_sequence_backward)."""
     cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], t, r
-    grad_xproj = _all_steps(grad_xproj, T)
+    grad_xproj = _all_steps(grad_xproj, T, B, 3 * H)
+    cdef floating *w_ih_out = _wanted(grad_w_ih)
+    cdef floating *b_ih_out = _wanted_1d(grad_b_ih)
     dtype = _DTYPE[sizeof(floating)]
     cdef floating[:, :, ::1] grad_gh = np.empty((T, B, 3 * H), dtype=dtype)  # all steps: grad_w_hh is one matmul
     cdef floating[:, ::1] grad_h_next = np.zeros((B, H), dtype=dtype)
@@ -286,5 +313,4 @@ def gru_sequence_backward(const floating[:, :, ::1] grad_hs, const floating[:, :
         for r in range(T * B):
             _add(3 * H, &grad_b_hh[0], &grad_gh[0, 0, 0] + r * 3 * H, &grad_b_hh[0])
         _grad_w_hh(T, B, 3 * H, H, &grad_gh[0, 0, 0], &h0[0, 0], &hs[0, 0, 0], &grad_w_hh[0, 0])
-        _grad_w_ih(T * B, 3 * H, x_rows.shape[1], &grad_xproj[0, 0, 0], _first(x_rows),
-                   <floating *>_first(grad_w_ih))
+        _projection_grads(T * B, 3 * H, x_rows.shape[1], &grad_xproj[0, 0, 0], _first(x_rows), w_ih_out, b_ih_out)

@@ -104,14 +104,16 @@ cdef float[::1] _pack_joined(const float[:, ::1] w_ih, const float[:, ::1] w_hh)
 
 cdef inline void _joined_pre_activation(const float *joined_panels, float *joined, Py_ssize_t B, Py_ssize_t G,
                                         Py_ssize_t J, Py_ssize_t H, const float *x_t, const float *h_prev,
-                                        float *pre) noexcept nogil:
-    """pre = x_t @ w_ih.T + h_prev @ w_hh.T for one step: the rows [x_t | h_prev], copied side by
-    side into joined (B x (J + H)), times joined_panels."""
+                                        const float *b_ih, float *pre) noexcept nogil:
+    """pre = x_t @ w_ih.T + b_ih + h_prev @ w_hh.T for one step: the rows [x_t | h_prev], copied
+    side by side into joined (B x (J + H)), times joined_panels, added to rows of b_ih (the
+    microkernel accumulates into them, so the bias costs no pass of its own)."""
     cdef Py_ssize_t b
     for b in range(B):
         memcpy(joined + b * (J + H), x_t + b * J, J * sizeof(float))
         memcpy(joined + b * (J + H) + J, h_prev + b * H, H * sizeof(float))
-    _packed_gemm(B, G, J + H, joined, J + H, 1, joined_panels, pre, G, 0)
+        memcpy(pre + b * G, b_ih, G * sizeof(float))
+    _packed_gemm(B, G, J + H, joined, J + H, 1, joined_panels, pre, G, 1)
 
 
 cdef inline void _step_matmul(const float *panels, Py_ssize_t m, Py_ssize_t n, Py_ssize_t k, const float *a,
@@ -125,6 +127,14 @@ cdef inline const float *_first(const float[:, ::1] a) noexcept nogil:
     if a.shape[0] == 0 or a.shape[1] == 0:
         return NULL
     return &a[0, 0]
+
+
+cdef inline void _add_rows(Py_ssize_t rows, Py_ssize_t G, const float *a, float *total) noexcept nogil:
+    """total += the column sums of a[rows, G]."""
+    cdef Py_ssize_t r, j
+    for r in range(rows):
+        for j in range(G):
+            total[j] += a[r * G + j]
 
 
 # ----------------------------------------------------------------------------- weight gradients
@@ -169,23 +179,21 @@ cdef void _weight_grads_step(Py_ssize_t t, Py_ssize_t T, Py_ssize_t B, Py_ssize_
     _blocks_gemm2(G, rows, scratch, H, h_panels, grad_w_hh, J, x_panels, grad_w_ih, last != T - 1)
 
 
-cdef float[:, :, ::1] _gate_grads_buffer(float[:, :, ::1] grad_xproj, Py_ssize_t T, bint one_step_enough):
-    """Where the backward loop writes each step's gate gradients: the caller's grad_xproj when it
-    has all T steps; when it has none (the caller does not want them), a buffer of its own: one
-    step, reused, if one_step_enough (each step's share of the weight gradients is taken at once),
-    all steps otherwise."""
-    if grad_xproj.shape[0] == T:
+cdef float[:, :, ::1] _gate_grads_buffer(float[:, :, ::1] grad_xproj, Py_ssize_t T, Py_ssize_t B, Py_ssize_t G,
+                                         bint one_step_enough):
+    """Where the backward loop writes each step's gate gradients: the caller's grad_xproj; when it
+    passed None (it does not want them), a buffer of its own: one step, reused, if one_step_enough
+    (each step's share of the weight gradients is taken at once), all steps otherwise."""
+    if grad_xproj is not None:
         return grad_xproj
-    if grad_xproj.shape[0] != 0:
-        raise ValueError(f"grad_xproj must have all {T} steps or none, got shape ({grad_xproj.shape[0]}, {grad_xproj.shape[1]}, {grad_xproj.shape[2]})")
-    return np.empty((1 if one_step_enough else T, grad_xproj.shape[1], grad_xproj.shape[2]), dtype=np.float32)
+    return np.empty((1 if one_step_enough else T, B, G), dtype=np.float32)
 
 
 # ----------------------------------------------------------------------------- sequences: tanh RNN
 
-def rnn_sequence_forward(const float[:, ::1] x_rows, const float[:, ::1] w_ih, const float[:, ::1] w_hh,
-                         const float[:, ::1] h0, float[:, :, ::1] hs):
-    """h_t = tanh(x_t @ w_ih.T + h_{t-1} @ w_hh.T) for t = 0..T-1 (x_t: rows t·B.. of x_rows)."""
+def rnn_sequence_forward(const float[:, ::1] x_rows, const float[:, ::1] w_ih, const float[::1] b_ih,
+                         const float[:, ::1] w_hh, const float[:, ::1] h0, float[:, :, ::1] hs):
+    """h_t = tanh(x_t @ w_ih.T + b_ih + h_{t-1} @ w_hh.T) for t = 0..T-1 (x_t: rows t·B.. of x_rows)."""
     cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], J = x_rows.shape[1], t
     cdef float[::1] panels = _pack_joined(w_ih, w_hh)
     cdef float[::1] joined = np.empty(B * (J + H), dtype=np.float32)
@@ -194,29 +202,36 @@ def rnn_sequence_forward(const float[:, ::1] x_rows, const float[:, ::1] w_ih, c
         for t in range(T):
             pre = &hs[t, 0, 0]  # built in place, then tanh
             _joined_pre_activation(&panels[0], &joined[0], B, H, J, H, _first(x_rows) + t * B * J,
-                                   &h0[0, 0] if t == 0 else <const float *>&hs[t - 1, 0, 0], pre)
+                                   &h0[0, 0] if t == 0 else <const float *>&hs[t - 1, 0, 0], &b_ih[0], pre)
             _rnn_forward(B * H, pre, pre)
 
 
 def rnn_sequence_backward(const float[:, :, ::1] grad_hs, const float[:, ::1] w_hh, const float[:, ::1] h0,
                           const float[:, :, ::1] hs, const float[:, ::1] x_rows, float[:, :, ::1] grad_xproj,
-                          float[:, ::1] grad_w_hh, float[:, ::1] grad_w_ih, float[:, ::1] grad_h0,
-                          float[:, :, ::1] grad_h_steps, Py_ssize_t bptt_chunk):
-    """Backpropagation through time; grad_xproj[t] is the gradient of step t's pre-activation."""
-    cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], J = x_rows.shape[1], t
+                          float[:, ::1] grad_w_hh, float[:, ::1] grad_w_ih, float[::1] grad_b_ih,
+                          float[:, ::1] grad_h0, float[:, :, ::1] grad_h_steps, Py_ssize_t bptt_chunk):
+    """Backpropagation through time; grad_xproj[t] is the gradient of step t's pre-activation.
+    grad_xproj, grad_w_ih and grad_b_ih may be None: not wanted, not made."""
+    cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], t
+    cdef Py_ssize_t J = x_rows.shape[1] if grad_w_ih is not None else 0  # columns of grad_w_ih to make
     cdef float[::1] panels = _pack(w_hh, False)
     cdef float[::1] scratch = _weight_grad_scratch(B, H, H, J)
-    cdef float[:, :, ::1] grad_pre = _gate_grads_buffer(grad_xproj, T, True)
+    cdef float[:, :, ::1] grad_pre = _gate_grads_buffer(grad_xproj, T, B, H, True)
     cdef Py_ssize_t step_size = B * H if grad_pre.shape[0] == T else 0  # 0: one step's buffer, reused
     cdef float *grad_pre_t
+    cdef float *b_ih_out = &grad_b_ih[0] if grad_b_ih is not None else NULL
     with nogil:
+        if b_ih_out != NULL:
+            memset(b_ih_out, 0, H * sizeof(float))
         memcpy(&grad_h_steps[T - 1, 0, 0], &grad_hs[T - 1, 0, 0], B * H * sizeof(float))
         for t in range(T - 1, -1, -1):
             # grad_h_steps[t] is complete here: its own output plus what step t + 1 sent back
             grad_pre_t = &grad_pre[0, 0, 0] + t * step_size
             _rnn_backward(B * H, &grad_h_steps[t, 0, 0], &hs[t, 0, 0], grad_pre_t)
+            if b_ih_out != NULL:  # while grad_pre_t is in cache (it may be a one-step buffer)
+                _add_rows(B, H, grad_pre_t, b_ih_out)
             _weight_grads_step(t, T, B, H, H, J, grad_pre_t, &h0[0, 0], &hs[0, 0, 0], _first(x_rows),
-                               &scratch[0], &grad_w_hh[0, 0], <float *>_first(grad_w_ih))
+                               &scratch[0], &grad_w_hh[0, 0], <float *>_first(grad_w_ih) if J > 0 else NULL)
             if t == 0:
                 _step_matmul(&panels[0], B, H, H, grad_pre_t, False, &grad_h0[0, 0])
             else:
@@ -227,10 +242,10 @@ def rnn_sequence_backward(const float[:, :, ::1] grad_hs, const float[:, ::1] w_
 
 # ----------------------------------------------------------------------------- sequences: LSTM
 
-def lstm_sequence_forward(const float[:, ::1] x_rows, const float[:, ::1] w_ih, const float[:, ::1] w_hh,
-                          const float[:, ::1] h0, const float[:, ::1] c0, float[:, :, ::1] hs,
-                          float[:, :, ::1] cs, float[:, :, ::1] gates):
-    """Per step: pre = x_t @ w_ih.T + h_{t-1} @ w_hh.T, then the LSTM cell; gates[t] = activated i, f, g, o."""
+def lstm_sequence_forward(const float[:, ::1] x_rows, const float[:, ::1] w_ih, const float[::1] b_ih,
+                          const float[:, ::1] w_hh, const float[:, ::1] h0, const float[:, ::1] c0,
+                          float[:, :, ::1] hs, float[:, :, ::1] cs, float[:, :, ::1] gates):
+    """Per step: pre = x_t @ w_ih.T + b_ih + h_{t-1} @ w_hh.T, then the LSTM cell; gates[t] = activated i, f, g, o."""
     cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], J = x_rows.shape[1], t
     cdef float[::1] panels = _pack_joined(w_ih, w_hh)
     cdef float[::1] joined = np.empty(B * (J + H), dtype=np.float32)
@@ -239,7 +254,7 @@ def lstm_sequence_forward(const float[:, ::1] x_rows, const float[:, ::1] w_ih, 
         for t in range(T):
             pre = &gates[t, 0, 0]  # pre-activations built in gates[t], then activated in place
             _joined_pre_activation(&panels[0], &joined[0], B, 4 * H, J, H, _first(x_rows) + t * B * J,
-                                   &h0[0, 0] if t == 0 else <const float *>&hs[t - 1, 0, 0], pre)
+                                   &h0[0, 0] if t == 0 else <const float *>&hs[t - 1, 0, 0], &b_ih[0], pre)
             _lstm_forward(B, H, pre, &c0[0, 0] if t == 0 else <const float *>&cs[t - 1, 0, 0],
                           &hs[t, 0, 0], &cs[t, 0, 0], pre)
 
@@ -248,10 +263,12 @@ def lstm_sequence_backward(const float[:, :, ::1] grad_hs, const float[:, ::1] g
                            const float[:, ::1] w_hh, const float[:, ::1] h0, const float[:, ::1] c0,
                            const float[:, :, ::1] hs, const float[:, :, ::1] cs, const float[:, :, ::1] gates,
                            const float[:, ::1] x_rows, float[:, :, ::1] grad_xproj, float[:, ::1] grad_w_hh,
-                           float[:, ::1] grad_w_ih, float[:, ::1] grad_h0, float[:, ::1] grad_c0,
-                           float[:, :, ::1] grad_h_steps, Py_ssize_t bptt_chunk):
-    """Backpropagation through time for the LSTM; grad_cT is the gradient of c_n."""
-    cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], J = x_rows.shape[1], t
+                           float[:, ::1] grad_w_ih, float[::1] grad_b_ih, float[:, ::1] grad_h0,
+                           float[:, ::1] grad_c0, float[:, :, ::1] grad_h_steps, Py_ssize_t bptt_chunk):
+    """Backpropagation through time for the LSTM; grad_cT is the gradient of c_n (None outputs:
+    as rnn_sequence_backward)."""
+    cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], t
+    cdef Py_ssize_t J = x_rows.shape[1] if grad_w_ih is not None else 0  # columns of grad_w_ih to make
     cdef float[::1] panels = _pack(w_hh, False)
     cdef float[::1] scratch = _weight_grad_scratch(B, 4 * H, H, J)
     cdef float[:, ::1] grad_c_a = np.array(grad_cT, dtype=np.float32)
@@ -259,18 +276,23 @@ def lstm_sequence_backward(const float[:, :, ::1] grad_hs, const float[:, ::1] g
     cdef float *grad_c = &grad_c_a[0, 0]  # dLoss/dc_t arriving from step t + 1 (or c_n)
     cdef float *grad_c_prev = &grad_c_b[0, 0]
     cdef float *swap
-    cdef float[:, :, ::1] grad_pre = _gate_grads_buffer(grad_xproj, T, True)
+    cdef float[:, :, ::1] grad_pre = _gate_grads_buffer(grad_xproj, T, B, 4 * H, True)
     cdef Py_ssize_t step_size = B * 4 * H if grad_pre.shape[0] == T else 0  # 0: one step's buffer, reused
     cdef float *grad_pre_t
+    cdef float *b_ih_out = &grad_b_ih[0] if grad_b_ih is not None else NULL
     with nogil:
+        if b_ih_out != NULL:
+            memset(b_ih_out, 0, 4 * H * sizeof(float))
         memcpy(&grad_h_steps[T - 1, 0, 0], &grad_hs[T - 1, 0, 0], B * H * sizeof(float))
         for t in range(T - 1, -1, -1):
             grad_pre_t = &grad_pre[0, 0, 0] + t * step_size
             _lstm_backward(B, H, &grad_h_steps[t, 0, 0], grad_c, &gates[t, 0, 0],
                            &c0[0, 0] if t == 0 else <const float *>&cs[t - 1, 0, 0], &cs[t, 0, 0],
                            grad_pre_t, &grad_c0[0, 0] if t == 0 else grad_c_prev)
+            if b_ih_out != NULL:  # while grad_pre_t is in cache (it may be a one-step buffer)
+                _add_rows(B, 4 * H, grad_pre_t, b_ih_out)
             _weight_grads_step(t, T, B, 4 * H, H, J, grad_pre_t, &h0[0, 0], &hs[0, 0, 0], _first(x_rows),
-                               &scratch[0], &grad_w_hh[0, 0], <float *>_first(grad_w_ih))
+                               &scratch[0], &grad_w_hh[0, 0], <float *>_first(grad_w_ih) if J > 0 else NULL)
             if t == 0:
                 _step_matmul(&panels[0], B, H, 4 * H, grad_pre_t, False, &grad_h0[0, 0])
             else:
@@ -286,10 +308,10 @@ def lstm_sequence_backward(const float[:, :, ::1] grad_hs, const float[:, ::1] g
 
 # ----------------------------------------------------------------------------- sequences: GRU
 
-def gru_sequence_forward(const float[:, ::1] x_rows, const float[:, ::1] w_ih, const float[:, ::1] w_hh,
-                         const float[::1] b_hh, const float[:, ::1] h0, float[:, :, ::1] hs,
-                         float[:, :, ::1] workspace):
-    """Per step: gi = x_t @ w_ih.T, gh = h_{t-1} @ w_hh.T + b_hh, then the GRU cell.
+def gru_sequence_forward(const float[:, ::1] x_rows, const float[:, ::1] w_ih, const float[::1] b_ih,
+                         const float[:, ::1] w_hh, const float[::1] b_hh, const float[:, ::1] h0,
+                         float[:, :, ::1] hs, float[:, :, ::1] workspace):
+    """Per step: gi = x_t @ w_ih.T + b_ih, gh = h_{t-1} @ w_hh.T + b_hh, then the GRU cell.
 
     gi and gh stay apart (the reset gate multiplies gh_n alone), so each is its own product, gi
     made step by step from x_rows."""
@@ -302,12 +324,11 @@ def gru_sequence_forward(const float[:, ::1] x_rows, const float[:, ::1] w_ih, c
     with nogil:
         for t in range(T):
             h_prev = &h0[0, 0] if t == 0 else <const float *>&hs[t - 1, 0, 0]
-            if J > 0:
-                _packed_gemm(B, 3 * H, J, &x_rows[0, 0] + t * B * J, J, 1, &ih_panels[0], &gi[0, 0], 3 * H, 0)
-            else:  # w_ih with no columns
-                memset(&gi[0, 0], 0, B * 3 * H * sizeof(float))
-            for b in range(B):
+            for b in range(B):  # the products accumulate into rows of the biases
+                memcpy(&gi[b, 0], &b_ih[0], 3 * H * sizeof(float))
                 memcpy(&gh[b, 0], &b_hh[0], 3 * H * sizeof(float))
+            if J > 0:
+                _packed_gemm(B, 3 * H, J, &x_rows[0, 0] + t * B * J, J, 1, &ih_panels[0], &gi[0, 0], 3 * H, 1)
             _step_matmul(&panels[0], B, 3 * H, H, h_prev, True, &gh[0, 0])
             _gru_forward(B, H, &gi[0, 0], &gh[0, 0], h_prev, &hs[t, 0, 0], &workspace[t, 0, 0])
 
@@ -315,14 +336,17 @@ def gru_sequence_forward(const float[:, ::1] x_rows, const float[:, ::1] w_ih, c
 def gru_sequence_backward(const float[:, :, ::1] grad_hs, const float[:, ::1] w_hh, const float[::1] b_hh,
                           const float[:, ::1] h0, const float[:, :, ::1] hs, const float[:, :, ::1] workspace,
                           const float[:, ::1] x_rows, float[:, :, ::1] grad_xproj, float[:, ::1] grad_w_hh,
-                          float[:, ::1] grad_w_ih, float[::1] grad_b_hh, float[:, ::1] grad_h0,
-                          float[:, :, ::1] grad_h_steps, Py_ssize_t bptt_chunk):
-    """Backpropagation through time for the GRU (b_hh is not needed: workspace holds gh_n); the
-    step matmul is packed, the weight gradients one BLAS product each at the end."""
-    cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], J = x_rows.shape[1], t, j
+                          float[:, ::1] grad_w_ih, float[::1] grad_b_ih, float[::1] grad_b_hh,
+                          float[:, ::1] grad_h0, float[:, :, ::1] grad_h_steps, Py_ssize_t bptt_chunk):
+    """Backpropagation through time for the GRU (b_hh is not needed: workspace holds gh_n; None
+    outputs: as rnn_sequence_backward); the step matmul is packed, the weight gradients one BLAS
+    product each at the end."""
+    cdef Py_ssize_t T = hs.shape[0], B = hs.shape[1], H = hs.shape[2], t, j
+    cdef Py_ssize_t J = x_rows.shape[1] if grad_w_ih is not None else 0  # columns of grad_w_ih to make
     cdef float[::1] panels = _pack(w_hh, False)
     cdef float[:, :, ::1] grad_gh = np.empty((T, B, 3 * H), dtype=np.float32)  # all steps: one grad_w_hh matmul
-    cdef float[:, :, ::1] grad_gi = _gate_grads_buffer(grad_xproj, T, False)
+    cdef float[:, :, ::1] grad_gi = _gate_grads_buffer(grad_xproj, T, B, 3 * H, False)
+    cdef float *b_ih_out = &grad_b_ih[0] if grad_b_ih is not None else NULL
     cdef float[:, ::1] grad_direct = np.empty((B, H), dtype=np.float32)
     cdef float *into
     cdef float *direct = &grad_direct[0, 0]
@@ -345,9 +369,10 @@ def gru_sequence_backward(const float[:, :, ::1] grad_hs, const float[:, ::1] w_
                     into[j] += direct[j]
             _step_matmul(&panels[0], B, H, 3 * H, &grad_gh[t, 0, 0], True, into)
         memset(&grad_b_hh[0], 0, 3 * H * sizeof(float))
-        for t in range(T * B):
-            for j in range(3 * H):
-                grad_b_hh[j] += all_grad_gh[t * 3 * H + j]
+        _add_rows(T * B, 3 * H, all_grad_gh, &grad_b_hh[0])
+        if b_ih_out != NULL:
+            memset(b_ih_out, 0, 3 * H * sizeof(float))
+            _add_rows(T * B, 3 * H, &grad_gi[0, 0, 0], b_ih_out)
         # grad_w_hh = sum_t grad_gh[t]^T h_{t-1}, grad_w_ih = grad_gi^T x_rows
         gemm(True, False, 3 * H, H, B, 1, all_grad_gh, 3 * H, &h0[0, 0], H, 0, &grad_w_hh[0, 0], H)
         if T > 1:

@@ -101,33 +101,33 @@ def _sequence_kernels(w_hh):
     return _recurrent
 
 
-def rnn_sequence_forward(x_rows, w_ih, w_hh, h0, hs):
-    _sequence_kernels(w_hh).rnn_sequence_forward(x_rows, w_ih, w_hh, h0, hs)
+def rnn_sequence_forward(x_rows, w_ih, b_ih, w_hh, h0, hs):
+    _sequence_kernels(w_hh).rnn_sequence_forward(x_rows, w_ih, b_ih, w_hh, h0, hs)
 
 
-def rnn_sequence_backward(grad_hs, w_hh, h0, hs, x_rows, grad_xproj, grad_w_hh, grad_w_ih, grad_h0, grad_h_steps,
-                          bptt_chunk):
+def rnn_sequence_backward(grad_hs, w_hh, h0, hs, x_rows, grad_xproj, grad_w_hh, grad_w_ih, grad_b_ih, grad_h0,
+                          grad_h_steps, bptt_chunk):
     _sequence_kernels(w_hh).rnn_sequence_backward(grad_hs, w_hh, h0, hs, x_rows, grad_xproj, grad_w_hh, grad_w_ih,
-                                                  grad_h0, grad_h_steps, bptt_chunk)
+                                                  grad_b_ih, grad_h0, grad_h_steps, bptt_chunk)
 
 
-def lstm_sequence_forward(x_rows, w_ih, w_hh, h0, c0, hs, cs, gates):
-    _sequence_kernels(w_hh).lstm_sequence_forward(x_rows, w_ih, w_hh, h0, c0, hs, cs, gates)
+def lstm_sequence_forward(x_rows, w_ih, b_ih, w_hh, h0, c0, hs, cs, gates):
+    _sequence_kernels(w_hh).lstm_sequence_forward(x_rows, w_ih, b_ih, w_hh, h0, c0, hs, cs, gates)
 
 
 def lstm_sequence_backward(grad_hs, grad_cT, w_hh, h0, c0, hs, cs, gates, x_rows,
-                           grad_xproj, grad_w_hh, grad_w_ih, grad_h0, grad_c0, grad_h_steps, bptt_chunk):
+                           grad_xproj, grad_w_hh, grad_w_ih, grad_b_ih, grad_h0, grad_c0, grad_h_steps, bptt_chunk):
     _sequence_kernels(w_hh).lstm_sequence_backward(grad_hs, grad_cT, w_hh, h0, c0, hs, cs, gates, x_rows,
-                                                   grad_xproj, grad_w_hh, grad_w_ih, grad_h0, grad_c0,
+                                                   grad_xproj, grad_w_hh, grad_w_ih, grad_b_ih, grad_h0, grad_c0,
                                                    grad_h_steps, bptt_chunk)
 
 
-def gru_sequence_forward(x_rows, w_ih, w_hh, b_hh, h0, hs, workspace):
-    _sequence_kernels(w_hh).gru_sequence_forward(x_rows, w_ih, w_hh, b_hh, h0, hs, workspace)
+def gru_sequence_forward(x_rows, w_ih, b_ih, w_hh, b_hh, h0, hs, workspace):
+    _sequence_kernels(w_hh).gru_sequence_forward(x_rows, w_ih, b_ih, w_hh, b_hh, h0, hs, workspace)
 
 
 def gru_sequence_backward(grad_hs, w_hh, b_hh, h0, hs, workspace, x_rows,
-                          grad_xproj, grad_w_hh, grad_w_ih, grad_b_hh, grad_h0, grad_h_steps, bptt_chunk):
+                          grad_xproj, grad_w_hh, grad_w_ih, grad_b_ih, grad_b_hh, grad_h0, grad_h_steps, bptt_chunk):
     _sequence_kernels(w_hh).gru_sequence_backward(grad_hs, w_hh, b_hh, h0, hs, workspace, x_rows,
-                                                  grad_xproj, grad_w_hh, grad_w_ih, grad_b_hh, grad_h0,
+                                                  grad_xproj, grad_w_hh, grad_w_ih, grad_b_ih, grad_b_hh, grad_h0,
                                                   grad_h_steps, bptt_chunk)

@@ -103,22 +103,26 @@ def _grad_w_hh(grad_pre, h0, hs, grad_w_hh):
 
 
 @serial_kernel
-def _all_steps(grad_xproj, T):
-    """grad_xproj, or a buffer for all T steps when the caller passed none (0 steps: it does not
-    want the gate gradients, only what they make)."""
-    if grad_xproj.shape[0] == T:
-        return grad_xproj
-    if grad_xproj.shape[0] != 0:
-        raise ValueError("grad_xproj must have all steps or none")
-    return np.empty((T, grad_xproj.shape[1], grad_xproj.shape[2]), dtype=grad_xproj.dtype)
+def _all_steps(grad_xproj, T, B, G, dtype):
+    """grad_xproj, or a buffer for all T steps when the caller passed None (it does not want the
+    gate gradients, only what the kernel makes of them)."""
+    if grad_xproj is None:
+        return np.empty((T, B, G), dtype=dtype)
+    return grad_xproj
 
 
 @serial_kernel
-def _grad_w_ih(grad_xproj, x_rows, grad_w_ih):
-    """grad_w_ih = sum over the T·B rows of grad_xproj^T x_rows (nothing to do for 0 columns)."""
+def _projection_grads(grad_xproj, x_rows, grad_w_ih, grad_b_ih):
+    """Gradients of the input projection x_rows @ w_ih.T + b_ih, summed over the T·B rows:
+    grad_w_ih = grad_xproj^T x_rows, grad_b_ih = the column sums of grad_xproj; None: not wanted."""
     T, B, G = grad_xproj.shape
-    if x_rows.shape[1] > 0:
-        np.dot(grad_xproj.reshape(T * B, G).T, x_rows, grad_w_ih)
+    rows = grad_xproj.reshape(T * B, G)
+    if grad_w_ih is not None:
+        np.dot(rows.T, x_rows, grad_w_ih)
+    if grad_b_ih is not None:
+        grad_b_ih[:] = 0
+        for r in range(T * B):  # row by row: Numba's rows.sum(axis=0) ran 4x slower here
+            grad_b_ih += rows[r]
 
 
 # ----------------------------------------------------------------------------- cells: tanh RNN
@@ -248,15 +252,17 @@ def gru_cell_backward(grad_h, workspace, h_prev, grad_gi, grad_gh, grad_h_prev):
 # ----------------------------------------------------------------------------- sequences: tanh RNN
 
 @serial_kernel
-def _project(x_rows, w_ih, T, B):
-    """Every step's input projection, xproj[t] = x_rows[t·B:(t+1)·B] @ w_ih.T, as one matmul."""
-    return np.dot(x_rows, w_ih.T).reshape((T, B, w_ih.shape[0]))
+def _project(x_rows, w_ih, b_ih, T, B):
+    """Every step's input projection, xproj[t] = x_rows[t·B:(t+1)·B] @ w_ih.T + b_ih, as one matmul."""
+    xproj = np.dot(x_rows, w_ih.T)
+    xproj += b_ih
+    return xproj.reshape((T, B, w_ih.shape[0]))
 
 
 @serial_kernel
-def rnn_sequence_forward(x_rows, w_ih, w_hh, h0, hs):
-    """h_t = tanh(xproj_t + h_{t-1} @ w_hh.T) for t = 0..T-1, xproj_t = x_t @ w_ih.T."""
-    xproj = _project(x_rows, w_ih, hs.shape[0], hs.shape[1])
+def rnn_sequence_forward(x_rows, w_ih, b_ih, w_hh, h0, hs):
+    """h_t = tanh(xproj_t + h_{t-1} @ w_hh.T) for t = 0..T-1, xproj_t = x_t @ w_ih.T + b_ih."""
+    xproj = _project(x_rows, w_ih, b_ih, hs.shape[0], hs.shape[1])
     pre = np.empty(h0.shape, dtype=hs.dtype)
     w_hh_t = np.ascontiguousarray(w_hh.T)  # h @ w_hh_t: OpenBLAS runs NN faster than NT (-25 %)
     for t in range(xproj.shape[0]):
@@ -266,10 +272,11 @@ def rnn_sequence_forward(x_rows, w_ih, w_hh, h0, hs):
 
 
 @serial_kernel
-def rnn_sequence_backward(grad_hs, w_hh, h0, hs, x_rows, grad_xproj, grad_w_hh, grad_w_ih, grad_h0, grad_h_steps,
-                          bptt_chunk):
-    """Backpropagation through time; grad_xproj[t] is the gradient of step t's pre-activation."""
-    grad_xproj = _all_steps(grad_xproj, grad_hs.shape[0])
+def rnn_sequence_backward(grad_hs, w_hh, h0, hs, x_rows, grad_xproj, grad_w_hh, grad_w_ih, grad_b_ih, grad_h0,
+                          grad_h_steps, bptt_chunk):
+    """Backpropagation through time; grad_xproj[t] is the gradient of step t's pre-activation.
+    grad_xproj, grad_w_ih and grad_b_ih may be None: not wanted, not made."""
+    grad_xproj = _all_steps(grad_xproj, hs.shape[0], hs.shape[1], w_hh.shape[0], hs.dtype)
     grad_h_next = np.zeros(h0.shape, dtype=grad_h0.dtype)  # dLoss/dh_t arriving from step t + 1
     for t in range(grad_hs.shape[0] - 1, -1, -1):
         np.add(grad_hs[t], grad_h_next, grad_h_steps[t])
@@ -280,15 +287,15 @@ def rnn_sequence_backward(grad_hs, w_hh, h0, hs, x_rows, grad_xproj, grad_w_hh, 
             np.dot(grad_xproj[t], w_hh, grad_h_next)
     grad_h0[:] = grad_h_next
     _grad_w_hh(grad_xproj, h0, hs, grad_w_hh)
-    _grad_w_ih(grad_xproj, x_rows, grad_w_ih)
+    _projection_grads(grad_xproj, x_rows, grad_w_ih, grad_b_ih)
 
 
 # ----------------------------------------------------------------------------- sequences: LSTM
 
 @serial_kernel
-def lstm_sequence_forward(x_rows, w_ih, w_hh, h0, c0, hs, cs, gates):
-    """Per step: pre = x_t @ w_ih.T + h_{t-1} @ w_hh.T, then the LSTM cell; gates[t] = activated i, f, g, o."""
-    xproj = _project(x_rows, w_ih, hs.shape[0], hs.shape[1])
+def lstm_sequence_forward(x_rows, w_ih, b_ih, w_hh, h0, c0, hs, cs, gates):
+    """Per step: pre = x_t @ w_ih.T + b_ih + h_{t-1} @ w_hh.T, then the LSTM cell; gates[t] = activated i, f, g, o."""
+    xproj = _project(x_rows, w_ih, b_ih, hs.shape[0], hs.shape[1])
     pre = np.empty(xproj.shape[1:], dtype=hs.dtype)
     w_hh_t = np.ascontiguousarray(w_hh.T)  # h @ w_hh_t: OpenBLAS runs NN faster than NT (-25 %)
     for t in range(xproj.shape[0]):
@@ -299,9 +306,10 @@ def lstm_sequence_forward(x_rows, w_ih, w_hh, h0, c0, hs, cs, gates):
 
 @serial_kernel
 def lstm_sequence_backward(grad_hs, grad_cT, w_hh, h0, c0, hs, cs, gates, x_rows,
-                           grad_xproj, grad_w_hh, grad_w_ih, grad_h0, grad_c0, grad_h_steps, bptt_chunk):
-    """Backpropagation through time for the LSTM; grad_cT is the gradient of c_n."""
-    grad_xproj = _all_steps(grad_xproj, grad_hs.shape[0])
+                           grad_xproj, grad_w_hh, grad_w_ih, grad_b_ih, grad_h0, grad_c0, grad_h_steps, bptt_chunk):
+    """Backpropagation through time for the LSTM; grad_cT is the gradient of c_n (None outputs:
+    as rnn_sequence_backward)."""
+    grad_xproj = _all_steps(grad_xproj, hs.shape[0], hs.shape[1], w_hh.shape[0], hs.dtype)
     grad_h_next = np.zeros(h0.shape, dtype=grad_h0.dtype)
     grad_c = grad_cT.copy()  # dLoss/dc_t arriving from step t + 1 (or c_n)
     grad_c_prev = np.empty(h0.shape, dtype=grad_h0.dtype)
@@ -318,15 +326,15 @@ def lstm_sequence_backward(grad_hs, grad_cT, w_hh, h0, c0, hs, cs, gates, x_rows
     grad_h0[:] = grad_h_next
     grad_c0[:] = grad_c
     _grad_w_hh(grad_xproj, h0, hs, grad_w_hh)
-    _grad_w_ih(grad_xproj, x_rows, grad_w_ih)
+    _projection_grads(grad_xproj, x_rows, grad_w_ih, grad_b_ih)
 
 
 # ----------------------------------------------------------------------------- sequences: GRU
 
 @serial_kernel
-def gru_sequence_forward(x_rows, w_ih, w_hh, b_hh, h0, hs, workspace):
-    """Per step: gh = h_{t-1} @ w_hh.T + b_hh, then the GRU cell with gi = x_t @ w_ih.T."""
-    xproj = _project(x_rows, w_ih, hs.shape[0], hs.shape[1])
+def gru_sequence_forward(x_rows, w_ih, b_ih, w_hh, b_hh, h0, hs, workspace):
+    """Per step: gh = h_{t-1} @ w_hh.T + b_hh, then the GRU cell with gi = x_t @ w_ih.T + b_ih."""
+    xproj = _project(x_rows, w_ih, b_ih, hs.shape[0], hs.shape[1])
     gh = np.empty(xproj.shape[1:], dtype=hs.dtype)
     w_hh_t = np.ascontiguousarray(w_hh.T)  # h @ w_hh_t: OpenBLAS runs NN faster than NT (-25 %)
     for t in range(xproj.shape[0]):
@@ -338,9 +346,10 @@ def gru_sequence_forward(x_rows, w_ih, w_hh, b_hh, h0, hs, workspace):
 
 @serial_kernel
 def gru_sequence_backward(grad_hs, w_hh, b_hh, h0, hs, workspace, x_rows,
-                          grad_xproj, grad_w_hh, grad_w_ih, grad_b_hh, grad_h0, grad_h_steps, bptt_chunk):
-    """Backpropagation through time for the GRU (b_hh is not needed: workspace holds gh_n)."""
-    grad_xproj = _all_steps(grad_xproj, grad_hs.shape[0])
+                          grad_xproj, grad_w_hh, grad_w_ih, grad_b_ih, grad_b_hh, grad_h0, grad_h_steps, bptt_chunk):
+    """Backpropagation through time for the GRU (b_hh is not needed: workspace holds gh_n; None
+    outputs: as rnn_sequence_backward)."""
+    grad_xproj = _all_steps(grad_xproj, hs.shape[0], hs.shape[1], w_hh.shape[0], hs.dtype)
     T, B, G = grad_xproj.shape
     grad_gh = np.empty((T, B, G), dtype=grad_xproj.dtype)  # all steps: grad_w_hh is one matmul
     grad_h_next = np.zeros(h0.shape, dtype=grad_h0.dtype)
@@ -357,4 +366,4 @@ def gru_sequence_backward(grad_hs, w_hh, b_hh, h0, hs, workspace, x_rows,
     grad_h0[:] = grad_h_next
     grad_b_hh[:] = grad_gh.reshape(T * B, G).sum(axis=0)
     _grad_w_hh(grad_gh, h0, hs, grad_w_hh)
-    _grad_w_ih(grad_xproj, x_rows, grad_w_ih)
+    _projection_grads(grad_xproj, x_rows, grad_w_ih, grad_b_ih)

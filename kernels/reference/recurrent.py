@@ -28,21 +28,21 @@ def _grad_w_hh(grad_pre: np.ndarray, h0: np.ndarray, hs: np.ndarray, grad_w_hh: 
         grad_w_hh += grad_pre[1:].reshape((T - 1) * B, G).T @ hs[:-1].reshape((T - 1) * B, H)
 
 
-def _all_steps(grad_xproj: np.ndarray, T: int) -> np.ndarray:
-    """grad_xproj, or a buffer for all T steps when the caller passed none (0 steps: it does not
-    want the gate gradients, only what they make)."""
-    if grad_xproj.shape[0] == T:
-        return grad_xproj
-    if grad_xproj.shape[0] != 0:
-        raise ValueError(f"grad_xproj must have all {T} steps or none, got shape {grad_xproj.shape}")
-    return np.empty((T, *grad_xproj.shape[1:]), grad_xproj.dtype)
+def _all_steps(grad_xproj, T: int, B: int, G: int, dtype) -> np.ndarray:
+    """grad_xproj, or a buffer for all T steps when the caller passed None (it does not want the
+    gate gradients, only what the kernel makes of them)."""
+    return np.empty((T, B, G), dtype) if grad_xproj is None else grad_xproj
 
 
-def _grad_w_ih(grad_xproj: np.ndarray, x_rows: np.ndarray, grad_w_ih: np.ndarray) -> None:
-    """grad_w_ih = sum over the T·B rows of grad_xproj^T x_rows (nothing to do for 0 columns)."""
+def _projection_grads(grad_xproj: np.ndarray, x_rows: np.ndarray, grad_w_ih, grad_b_ih) -> None:
+    """Gradients of the input projection x_rows @ w_ih.T + b_ih, summed over the T·B rows:
+    grad_w_ih = grad_xproj^T x_rows, grad_b_ih = the column sums of grad_xproj; None: not wanted."""
     T, B, G = grad_xproj.shape
-    if x_rows.shape[1] > 0:
-        np.matmul(grad_xproj.reshape(T * B, G).T, x_rows, out=grad_w_ih)
+    rows = grad_xproj.reshape(T * B, G)
+    if grad_w_ih is not None:
+        np.matmul(rows.T, x_rows, out=grad_w_ih)
+    if grad_b_ih is not None:
+        rows.sum(axis=0, out=grad_b_ih)
 
 
 # ----------------------------------------------------------------------------- cells: tanh RNN
@@ -113,14 +113,16 @@ def gru_cell_backward(grad_h, workspace, h_prev, grad_gi, grad_gh, grad_h_prev):
 
 # ----------------------------------------------------------------------------- sequences: tanh RNN
 
-def _project(x_rows, w_ih, T, B):
-    """Every step's input projection, xproj[t] = x_rows[t·B:(t+1)·B] @ w_ih.T, as one matmul."""
-    return np.matmul(x_rows, w_ih.T).reshape(T, B, w_ih.shape[0])
+def _project(x_rows, w_ih, b_ih, T, B):
+    """Every step's input projection, xproj[t] = x_rows[t·B:(t+1)·B] @ w_ih.T + b_ih, as one matmul."""
+    xproj = np.matmul(x_rows, w_ih.T)
+    xproj += b_ih
+    return xproj.reshape(T, B, w_ih.shape[0])
 
 
-def rnn_sequence_forward(x_rows, w_ih, w_hh, h0, hs):
-    """h_t = tanh(xproj_t + h_{t-1} @ w_hh.T) for t = 0..T-1, xproj_t = x_t @ w_ih.T."""
-    xproj = _project(x_rows, w_ih, *hs.shape[:2])
+def rnn_sequence_forward(x_rows, w_ih, b_ih, w_hh, h0, hs):
+    """h_t = tanh(xproj_t + h_{t-1} @ w_hh.T) for t = 0..T-1, xproj_t = x_t @ w_ih.T + b_ih."""
+    xproj = _project(x_rows, w_ih, b_ih, *hs.shape[:2])
     pre = np.empty_like(h0)
     h_prev = h0
     for t in range(xproj.shape[0]):
@@ -130,10 +132,11 @@ def rnn_sequence_forward(x_rows, w_ih, w_hh, h0, hs):
         h_prev = hs[t]
 
 
-def rnn_sequence_backward(grad_hs, w_hh, h0, hs, x_rows, grad_xproj, grad_w_hh, grad_w_ih, grad_h0, grad_h_steps,
-                          bptt_chunk):
-    """Backpropagation through time; grad_xproj[t] is the gradient of step t's pre-activation."""
-    grad_xproj = _all_steps(grad_xproj, grad_hs.shape[0])
+def rnn_sequence_backward(grad_hs, w_hh, h0, hs, x_rows, grad_xproj, grad_w_hh, grad_w_ih, grad_b_ih, grad_h0,
+                          grad_h_steps, bptt_chunk):
+    """Backpropagation through time; grad_xproj[t] is the gradient of step t's pre-activation.
+    grad_xproj, grad_w_ih and grad_b_ih may be None: not wanted, not made."""
+    grad_xproj = _all_steps(grad_xproj, *hs.shape[:2], w_hh.shape[0], hs.dtype)
     grad_h_next = np.zeros_like(h0)  # dLoss/dh_t arriving from step t + 1
     for t in reversed(range(grad_hs.shape[0])):
         np.add(grad_hs[t], grad_h_next, out=grad_h_steps[t])
@@ -144,14 +147,14 @@ def rnn_sequence_backward(grad_hs, w_hh, h0, hs, x_rows, grad_xproj, grad_w_hh, 
             np.matmul(grad_xproj[t], w_hh, out=grad_h_next)
     grad_h0[...] = grad_h_next
     _grad_w_hh(grad_xproj, h0, hs, grad_w_hh)
-    _grad_w_ih(grad_xproj, x_rows, grad_w_ih)
+    _projection_grads(grad_xproj, x_rows, grad_w_ih, grad_b_ih)
 
 
 # ----------------------------------------------------------------------------- sequences: LSTM
 
-def lstm_sequence_forward(x_rows, w_ih, w_hh, h0, c0, hs, cs, gates):
-    """Per step: pre = x_t @ w_ih.T + h_{t-1} @ w_hh.T, then the LSTM cell; gates[t] = activated i, f, g, o."""
-    xproj = _project(x_rows, w_ih, *hs.shape[:2])
+def lstm_sequence_forward(x_rows, w_ih, b_ih, w_hh, h0, c0, hs, cs, gates):
+    """Per step: pre = x_t @ w_ih.T + b_ih + h_{t-1} @ w_hh.T, then the LSTM cell; gates[t] = activated i, f, g, o."""
+    xproj = _project(x_rows, w_ih, b_ih, *hs.shape[:2])
     pre = np.empty_like(xproj[0])
     h_prev, c_prev = h0, c0
     for t in range(xproj.shape[0]):
@@ -162,9 +165,10 @@ def lstm_sequence_forward(x_rows, w_ih, w_hh, h0, c0, hs, cs, gates):
 
 
 def lstm_sequence_backward(grad_hs, grad_cT, w_hh, h0, c0, hs, cs, gates, x_rows,
-                           grad_xproj, grad_w_hh, grad_w_ih, grad_h0, grad_c0, grad_h_steps, bptt_chunk):
-    """Backpropagation through time for the LSTM; grad_cT is the gradient of c_n."""
-    grad_xproj = _all_steps(grad_xproj, grad_hs.shape[0])
+                           grad_xproj, grad_w_hh, grad_w_ih, grad_b_ih, grad_h0, grad_c0, grad_h_steps, bptt_chunk):
+    """Backpropagation through time for the LSTM; grad_cT is the gradient of c_n (None outputs:
+    as rnn_sequence_backward)."""
+    grad_xproj = _all_steps(grad_xproj, *hs.shape[:2], w_hh.shape[0], hs.dtype)
     grad_h_next = np.zeros_like(h0)
     grad_c = grad_cT.copy()         # dLoss/dc_t arriving from step t + 1 (or c_n)
     grad_c_prev = np.empty_like(grad_c)
@@ -181,14 +185,14 @@ def lstm_sequence_backward(grad_hs, grad_cT, w_hh, h0, c0, hs, cs, gates, x_rows
     grad_h0[...] = grad_h_next
     grad_c0[...] = grad_c
     _grad_w_hh(grad_xproj, h0, hs, grad_w_hh)
-    _grad_w_ih(grad_xproj, x_rows, grad_w_ih)
+    _projection_grads(grad_xproj, x_rows, grad_w_ih, grad_b_ih)
 
 
 # ----------------------------------------------------------------------------- sequences: GRU
 
-def gru_sequence_forward(x_rows, w_ih, w_hh, b_hh, h0, hs, workspace):
-    """Per step: gh = h_{t-1} @ w_hh.T + b_hh, then the GRU cell with gi = x_t @ w_ih.T."""
-    xproj = _project(x_rows, w_ih, *hs.shape[:2])
+def gru_sequence_forward(x_rows, w_ih, b_ih, w_hh, b_hh, h0, hs, workspace):
+    """Per step: gh = h_{t-1} @ w_hh.T + b_hh, then the GRU cell with gi = x_t @ w_ih.T + b_ih."""
+    xproj = _project(x_rows, w_ih, b_ih, *hs.shape[:2])
     gh = np.empty_like(xproj[0])
     h_prev = h0
     for t in range(xproj.shape[0]):
@@ -199,9 +203,10 @@ def gru_sequence_forward(x_rows, w_ih, w_hh, b_hh, h0, hs, workspace):
 
 
 def gru_sequence_backward(grad_hs, w_hh, b_hh, h0, hs, workspace, x_rows,
-                          grad_xproj, grad_w_hh, grad_w_ih, grad_b_hh, grad_h0, grad_h_steps, bptt_chunk):
-    """Backpropagation through time for the GRU (b_hh is not needed: workspace holds gh_n)."""
-    grad_xproj = _all_steps(grad_xproj, grad_hs.shape[0])
+                          grad_xproj, grad_w_hh, grad_w_ih, grad_b_ih, grad_b_hh, grad_h0, grad_h_steps, bptt_chunk):
+    """Backpropagation through time for the GRU (b_hh is not needed: workspace holds gh_n; None
+    outputs: as rnn_sequence_backward)."""
+    grad_xproj = _all_steps(grad_xproj, *hs.shape[:2], w_hh.shape[0], hs.dtype)
     grad_gh = np.empty_like(grad_xproj)  # all steps, so grad_w_hh is one matmul at the end
     grad_h_next = np.zeros_like(h0)
     grad_h_direct = np.empty_like(h0)
@@ -217,4 +222,4 @@ def gru_sequence_backward(grad_hs, w_hh, b_hh, h0, hs, workspace, x_rows,
     grad_h0[...] = grad_h_next
     grad_gh.sum(axis=(0, 1), out=grad_b_hh)
     _grad_w_hh(grad_gh, h0, hs, grad_w_hh)
-    _grad_w_ih(grad_xproj, x_rows, grad_w_ih)
+    _projection_grads(grad_xproj, x_rows, grad_w_ih, grad_b_ih)

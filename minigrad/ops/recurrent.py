@@ -2,12 +2,12 @@
 direction) and as single cells, over the recurrent kernels of the active backend.
 
 A sequence op hands the whole sequence to one kernel call: the kernel projects the inputs of
-all T steps with one matmul (x_rows W_ih^T, the bias riding along as one more column, see
-``_projection_inputs``), then runs the steps.  Its backward runs the backward-through-time
-kernel once, which also makes the gradients of w_hh, w_ih and the projection's bias; the op
-adds grad_x, one matmul over all T·B rows.  A compiled backend runs the batch in parts, one per
-thread (see "batch parts" below).  A cell op runs its two matmuls with BLAS here and the
-pointwise gate math in one fused kernel.
+all T steps with one matmul (x_rows W_ih^T + b_ih, x_rows the T·B rows of x), then runs the
+steps.  Its backward runs the backward-through-time kernel once, which also makes the gradients
+of w_hh, w_ih and the projection's bias (each only when wanted: an output the op passes as None
+is not made); the op adds grad_x, one matmul over all T·B rows.  A compiled backend runs the
+batch in parts, one per thread (see "batch parts" below).  A cell op runs its two matmuls with
+BLAS here and the pointwise gate math in one fused kernel.
 
 Every check happens here, before a kernel runs.  dtype rule: the float arrays of one call
 (input, states, weights) are promoted together to float32 or float64 (float64 if any is
@@ -139,21 +139,16 @@ def _sum_bias(b_ih, b_hh):
     return b_ih if b_hh is None else b_ih + b_hh
 
 
-def _projection_inputs(x, w_ih, bias) -> tuple:
-    """(x_rows, w_ih): what the sequence kernels multiply for the input projection, x_t W_ih^T + bias
-    at every step: the T·B rows of x, and the weight.
-
-    With a bias, x_rows has a column of ones and the bias rides in the weight as one more column,
-    so the product does it all: adding the bias afterwards would be a pass over the whole [T, B, G]
-    result.  Backward gets the bias gradient the same way: the backward kernel's
-    grad_w_ih = grad_xproj^T x_rows has it as its last column (``_input_side_grads``).
-    """
+def _input_rows(x):
+    """The T·B rows of x [T, B, I] (row t·B + b: step t, sample b) that the sequence kernels
+    project at once, x_rows @ w_ih.T + b_ih."""
     T, B, I = x.shape
-    x_rows = np.ascontiguousarray(x.reshape(T * B, I))
-    if bias is None:
-        return x_rows, w_ih
-    x_rows = np.concatenate([x_rows, np.ones((T * B, 1), x.dtype)], axis=1)
-    return x_rows, np.concatenate([w_ih, bias[:, None]], axis=1)
+    return np.ascontiguousarray(x.reshape(T * B, I))
+
+
+def _projection_bias(bias, G: int, dtype):
+    """The b_ih the sequence kernels add to the input projection: the layer's bias, zeros without."""
+    return np.zeros(G, dtype) if bias is None else bias
 
 
 def _time_major(x, reverse: bool):
@@ -181,42 +176,30 @@ def _sum_parts(arrays: list):
     return total
 
 
-def _input_side_grads(ctx, grad_xprojs: list, grad_w_rows: list, w_ih, x_index: int, w_ih_index: int,
-                      bias_indices: tuple) -> tuple:
-    """Gradients of x, w_ih and the projection's bias, from the parts' gradients of the projection
-    (grad_xprojs) and what the kernels made of them: grad_w_rows = grad_xproj^T x_rows, whose
-    last column is the bias gradient when x_rows carries the ones column (see ``_projection_inputs``).
-    grad_x is one matmul over all T·B rows (in the input's time order), parts joined."""
-    I = w_ih.shape[1]
+def _projection_grad_outs(ctx, T: int, B: int, w_ih, x_index: int, w_ih_index: int, bias_indices: tuple):
+    """The backward kernel's optional outputs for one part of B samples, each None when nobody
+    wants it: grad_xproj [T, B, G] (grad_x is made from it), grad_w_ih, grad_b_ih."""
     needs = ctx.needs_input_grad
-    grad_x = grad_w_ih = grad_bias = None
-    if needs[x_index]:
-        grad_x = _join([np.matmul(g.reshape(-1, g.shape[2]), w_ih).reshape(*g.shape[:2], I) for g in grad_xprojs],
-                       axis=1)
+    G = w_ih.shape[0]
+    return SimpleNamespace(xproj=np.empty((T, B, G), w_ih.dtype) if needs[x_index] else None,
+                           w_ih=np.empty_like(w_ih) if needs[w_ih_index] else None,
+                           b_ih=np.empty(G, w_ih.dtype) if any(needs[k] for k in bias_indices) else None)
+
+
+def _input_side_grads(ctx, grads: list, w_ih) -> tuple:
+    """Gradients of x, w_ih and the projection's bias (None where not made) from the parts'
+    kernel outputs: grad_x is one matmul over all T·B rows of grad_xproj (in the input's time
+    order), parts joined; the weight and bias gradients add up over the parts."""
+    grad_x = None
+    if grads[0].xproj is not None:
+        I = w_ih.shape[1]
+        grad_x = _join([np.matmul(d.xproj.reshape(-1, d.xproj.shape[2]), w_ih).reshape(*d.xproj.shape[:2], I)
+                        for d in grads], axis=1)
         if ctx.reverse:
             grad_x = grad_x[::-1]
-    grad_w = _sum_parts(grad_w_rows)
-    if needs[w_ih_index]:
-        grad_w_ih = np.ascontiguousarray(grad_w[:, :I])
-    if any(needs[k] for k in bias_indices):  # then x_rows has the ones column
-        grad_bias = grad_w[:, I].copy()
-    return grad_x, grad_w_ih, grad_bias
-
-
-def _gate_grads_out(ctx, hs, w_hh, x_index: int):
-    """The backward kernel's grad_xproj for one part (hs: the part's [T, B, H]): [T, B, G] when x
-    wants its gradient (made from it), else [0, B, G], and the kernel keeps only what it needs."""
-    T, B, _ = hs.shape
-    return np.empty((T if ctx.needs_input_grad[x_index] else 0, B, w_hh.shape[0]), w_hh.dtype)
-
-
-def _rows_for_weight_grads(ctx, x_rows, w_ih_index: int, bias_indices: tuple):
-    """The x_rows a backward kernel multiplies into grad_w_ih: all of them when the weight or the
-    bias wants a gradient (a bias always rides as x_rows' last column, see ``_projection_inputs``), none
-    (0 columns: the kernel skips the product) for a frozen projection."""
-    needs = ctx.needs_input_grad
-    wanted = needs[w_ih_index] or any(needs[k] for k in bias_indices)
-    return x_rows if wanted else x_rows[:, :0]
+    grad_w_ih = None if grads[0].w_ih is None else _sum_parts([d.w_ih for d in grads])
+    grad_b_ih = None if grads[0].b_ih is None else _sum_parts([d.b_ih for d in grads])
+    return grad_x, grad_w_ih, grad_b_ih
 
 
 def _keep(ctx, record, gates=None, hidden_grads=None, width=None):
@@ -281,13 +264,13 @@ class RNNSequence(Function):
         x = _time_major(x, reverse)
         h0 = np.zeros((B, H), dtype) if h0 is None else h0
         parts = _batch_parts(ctx.kernels, T, B, H)
-        bias = _sum_bias(b_ih, b_hh)
+        bias = _projection_bias(_sum_bias(b_ih, b_hh), H, dtype)  # b_ih and b_hh enter the same sum
         kernel = ctx.kernels.rnn_sequence_forward
 
         def forward_part(x, h0):
-            rows, w = _projection_inputs(x, w_ih, bias)
+            rows = _input_rows(x)
             hs = np.empty((T, x.shape[1], H), dtype)
-            kernel(rows, w, w_hh, h0, hs)
+            kernel(rows, w_ih, bias, w_hh, h0, hs)
             return rows, hs
 
         h0_parts = parts.cut(h0)
@@ -306,17 +289,14 @@ class RNNSequence(Function):
         kernel = ctx.kernels.rnn_sequence_backward
 
         def backward_part(g, h0, hs, r):
-            r = _rows_for_weight_grads(ctx, r, *indices[1:])
-            d = SimpleNamespace(xproj=_gate_grads_out(ctx, hs, w_hh, indices[0]), w_hh=np.empty_like(w_hh),
-                                w_rows=np.empty((w_hh.shape[0], r.shape[1]), w_hh.dtype), h0=np.empty_like(h0),
-                                h_steps=np.empty_like(hs))
-            kernel(g, w_hh, h0, hs, r, d.xproj, d.w_hh, d.w_rows, d.h0, d.h_steps, ctx.bptt_chunk)
+            d = _projection_grad_outs(ctx, *hs.shape[:2], w_ih, *indices)
+            d.w_hh, d.h0, d.h_steps = np.empty_like(w_hh), np.empty_like(h0), np.empty_like(hs)
+            kernel(g, w_hh, h0, hs, r, d.xproj, d.w_hh, d.w_ih, d.b_ih, d.h0, d.h_steps, ctx.bptt_chunk)
             return d
 
         grads = ctx.parts.run(backward_part, g=grad_hs, h0=h0_parts, hs=hs_parts, r=x_rows)
         _keep(ctx, ctx.record, hidden_grads=[d.h_steps for d in grads])
-        grad_x, grad_w_ih, grad_b = _input_side_grads(ctx, [d.xproj for d in grads], [d.w_rows for d in grads],
-                                                      w_ih, *indices)
+        grad_x, grad_w_ih, grad_b = _input_side_grads(ctx, grads, w_ih)
         needs = ctx.needs_input_grad
         grad_w_hh = _sum_parts([d.w_hh for d in grads]) if needs[3] else None
         grad_h0 = _join([d.h0 for d in grads], axis=0) if needs[1] else None
@@ -342,14 +322,14 @@ class LSTMSequence(Function):
         h0 = np.zeros((B, H), dtype) if h0 is None else h0
         c0 = np.zeros((B, H), dtype) if c0 is None else c0
         parts = _batch_parts(ctx.kernels, T, B, 4 * H)
-        bias = _sum_bias(b_ih, b_hh)
+        bias = _projection_bias(_sum_bias(b_ih, b_hh), 4 * H, dtype)  # b_ih and b_hh enter the same sum
         kernel = ctx.kernels.lstm_sequence_forward
 
         def forward_part(x, h0, c0):
-            rows, w = _projection_inputs(x, w_ih, bias)
+            rows = _input_rows(x)
             h = np.empty((T, x.shape[1], H), dtype)
             c, g = np.empty_like(h), np.empty((T, x.shape[1], 4 * H), dtype)
-            kernel(rows, w, w_hh, h0, c0, h, c, g)
+            kernel(rows, w_ih, bias, w_hh, h0, c0, h, c, g)
             return rows, h, c, g
 
         h0_parts, c0_parts = parts.cut(h0), parts.cut(c0)
@@ -369,18 +349,16 @@ class LSTMSequence(Function):
         kernel = ctx.kernels.lstm_sequence_backward
 
         def backward_part(gh, gc, h0, c0, h, c, g, r):
-            r = _rows_for_weight_grads(ctx, r, *indices[1:])
-            d = SimpleNamespace(xproj=_gate_grads_out(ctx, h, w_hh, indices[0]), w_hh=np.empty_like(w_hh),
-                                w_rows=np.empty((w_hh.shape[0], r.shape[1]), w_hh.dtype), h0=np.empty_like(h0),
-                                c0=np.empty_like(c0), h_steps=np.empty_like(h))
-            kernel(gh, gc, w_hh, h0, c0, h, c, g, r, d.xproj, d.w_hh, d.w_rows, d.h0, d.c0, d.h_steps, ctx.bptt_chunk)
+            d = _projection_grad_outs(ctx, *h.shape[:2], w_ih, *indices)
+            d.w_hh, d.h0, d.c0, d.h_steps = np.empty_like(w_hh), np.empty_like(h0), np.empty_like(c0), np.empty_like(h)
+            kernel(gh, gc, w_hh, h0, c0, h, c, g, r, d.xproj, d.w_hh, d.w_ih, d.b_ih, d.h0, d.c0, d.h_steps,
+                   ctx.bptt_chunk)
             return d
 
         grads = ctx.parts.run(backward_part, gh=grad_hs, gc=ctx.parts.cut(grad_cT), h0=h0_parts, c0=c0_parts,
                               h=hs, c=cs, g=gates, r=x_rows)
         _keep(ctx, ctx.record, hidden_grads=[d.h_steps for d in grads])
-        grad_x, grad_w_ih, grad_b = _input_side_grads(ctx, [d.xproj for d in grads], [d.w_rows for d in grads],
-                                                      w_ih, *indices)
+        grad_x, grad_w_ih, grad_b = _input_side_grads(ctx, grads, w_ih)
         needs = ctx.needs_input_grad  # b_ih and b_hh alike: both enter the same sum
         return (grad_x, _join([d.h0 for d in grads], axis=0) if needs[1] else None,
                 _join([d.c0 for d in grads], axis=0) if needs[2] else None, grad_w_ih,
@@ -403,15 +381,15 @@ class GRUSequence(Function):
         T, B, I, H = _check_sequence("gru", "gru", x, {"h0": h0}, w_ih, w_hh, b_ih, b_hh, bptt_chunk)
         x = _time_major(x, reverse)
         h0 = np.zeros((B, H), dtype) if h0 is None else h0
-        b_hh = np.zeros(3 * H, dtype) if b_hh is None else b_hh
+        b_ih, b_hh = _projection_bias(b_ih, 3 * H, dtype), np.zeros(3 * H, dtype) if b_hh is None else b_hh
         parts = _batch_parts(ctx.kernels, T, B, 3 * H)
         kernel = ctx.kernels.gru_sequence_forward
 
         def forward_part(x, h0):
-            rows, w = _projection_inputs(x, w_ih, b_ih)
+            rows = _input_rows(x)
             h = np.empty((T, x.shape[1], H), dtype)
             ws = np.empty((T, x.shape[1], 4 * H), dtype)
-            kernel(rows, w, w_hh, b_hh, h0, h, ws)
+            kernel(rows, w_ih, b_ih, w_hh, b_hh, h0, h, ws)
             return rows, h, ws
 
         h0_parts = parts.cut(h0)
@@ -430,17 +408,16 @@ class GRUSequence(Function):
         kernel = ctx.kernels.gru_sequence_backward
 
         def backward_part(g, h0, h, ws, r):
-            r = _rows_for_weight_grads(ctx, r, *indices[1:])
-            d = SimpleNamespace(xproj=_gate_grads_out(ctx, h, w_hh, indices[0]),
-                                w_hh=np.empty_like(w_hh), w_rows=np.empty((w_hh.shape[0], r.shape[1]), w_hh.dtype),
-                                b_hh=np.empty_like(b_hh), h0=np.empty_like(h0), h_steps=np.empty_like(h))
-            kernel(g, w_hh, b_hh, h0, h, ws, r, d.xproj, d.w_hh, d.w_rows, d.b_hh, d.h0, d.h_steps, ctx.bptt_chunk)
+            d = _projection_grad_outs(ctx, *h.shape[:2], w_ih, *indices)
+            d.w_hh, d.b_hh = np.empty_like(w_hh), np.empty_like(b_hh)
+            d.h0, d.h_steps = np.empty_like(h0), np.empty_like(h)
+            kernel(g, w_hh, b_hh, h0, h, ws, r, d.xproj, d.w_hh, d.w_ih, d.b_ih, d.b_hh, d.h0, d.h_steps,
+                   ctx.bptt_chunk)
             return d
 
         grads = ctx.parts.run(backward_part, g=grad_hs, h0=h0_parts, h=hs, ws=workspaces, r=x_rows)
         _keep(ctx, ctx.record, hidden_grads=[d.h_steps for d in grads])
-        grad_x, grad_w_ih, grad_b_ih = _input_side_grads(ctx, [d.xproj for d in grads], [d.w_rows for d in grads],
-                                                         w_ih, *indices)
+        grad_x, grad_w_ih, grad_b_ih = _input_side_grads(ctx, grads, w_ih)
         needs = ctx.needs_input_grad
         return (grad_x, _join([d.h0 for d in grads], axis=0) if needs[1] else None, grad_w_ih,
                 _sum_parts([d.w_hh for d in grads]) if needs[3] else None, grad_b_ih,

@@ -16,18 +16,22 @@ SIGNATURES = {
     "lstm_cell_backward": (["grad_h", "grad_c", "ws", "c_prev", "c"], ["grad_pre", "grad_c_prev"]),
     "gru_cell_forward": (["gi", "pre", "h_prev"], ["h", "ws"]),
     "gru_cell_backward": (["grad_h", "ws", "h_prev"], ["grad_gi", "grad_pre", "grad_h_prev"]),
-    "rnn_sequence_forward": (["x_rows", "w_ih", "w_hh", "h0"], ["hs"]),
+    "rnn_sequence_forward": (["x_rows", "w_ih", "b_ih", "w_hh", "h0"], ["hs"]),
     "rnn_sequence_backward": (["grad_hs", "w_hh", "h0", "hs", "x_rows"],
-                              ["grad_xproj", "grad_w_hh", "grad_w_ih", "grad_h0", "grad_h_steps"]),
-    "lstm_sequence_forward": (["x_rows", "w_ih", "w_hh", "h0", "c0"], ["hs", "cs", "wss"]),
+                              ["grad_xproj", "grad_w_hh", "grad_w_ih", "grad_b_ih", "grad_h0", "grad_h_steps"]),
+    "lstm_sequence_forward": (["x_rows", "w_ih", "b_ih", "w_hh", "h0", "c0"], ["hs", "cs", "wss"]),
     "lstm_sequence_backward": (["grad_hs", "grad_cT", "w_hh", "h0", "c0", "hs", "cs", "wss", "x_rows"],
-                               ["grad_xproj", "grad_w_hh", "grad_w_ih", "grad_h0", "grad_c0", "grad_h_steps"]),
-    "gru_sequence_forward": (["x_rows", "w_ih", "w_hh", "b_hh", "h0"], ["hs", "wss"]),
+                               ["grad_xproj", "grad_w_hh", "grad_w_ih", "grad_b_ih", "grad_h0", "grad_c0",
+                                "grad_h_steps"]),
+    "gru_sequence_forward": (["x_rows", "w_ih", "b_ih", "w_hh", "b_hh", "h0"], ["hs", "wss"]),
     "gru_sequence_backward": (["grad_hs", "w_hh", "b_hh", "h0", "hs", "wss", "x_rows"],
-                              ["grad_xproj", "grad_w_hh", "grad_w_ih", "grad_b_hh", "grad_h0", "grad_h_steps"]),
+                              ["grad_xproj", "grad_w_hh", "grad_w_ih", "grad_b_ih", "grad_b_hh", "grad_h0",
+                               "grad_h_steps"]),
 }
+# The sequence backwards' outputs a caller may pass as None (not wanted, not made).
+OPTIONAL = ("grad_xproj", "grad_w_ih", "grad_b_ih")
 # Every array name's shape: T steps, B batch, H hidden, G = gates * H, W = workspace width 4H,
-# R = T * B rows and J columns of the projection's input (x_rows: the input, plus a ones column).
+# R = T * B rows and J columns of the projection's input (x_rows: row t·B + b is step t, sample b).
 SHAPES = {
     "pre": "BG", "gi": "BG", "grad_pre": "BG", "grad_gi": "BG", "ws": "BW",
     "h": "BH", "c": "BH", "h_prev": "BH", "c_prev": "BH", "h0": "BH", "c0": "BH",
@@ -35,7 +39,7 @@ SHAPES = {
     "grad_h0": "BH", "grad_c0": "BH", "grad_cT": "BH",
     "xproj": "TBG", "grad_xproj": "TBG", "wss": "TBW",
     "hs": "TBH", "cs": "TBH", "grad_hs": "TBH", "grad_h_steps": "TBH",
-    "w_hh": "GH", "grad_w_hh": "GH", "b_hh": "G", "grad_b_hh": "G",
+    "w_hh": "GH", "grad_w_hh": "GH", "b_hh": "G", "grad_b_hh": "G", "b_ih": "G", "grad_b_ih": "G",
     "x_rows": "RJ", "w_ih": "GJ", "grad_w_ih": "GJ",
 }
 
@@ -57,10 +61,11 @@ def random_inputs(rng, cell, T, B, H, dtype, J=5):
     return shapes, {name: a.astype(dtype) for name, a in data.items()}
 
 
-def call(kernels, name, data, shapes, dtype, bptt_chunk=0):
-    """Run one kernel on data[inputs]; outputs start as NaN so a kernel must write all of them."""
+def call(kernels, name, data, shapes, dtype, bptt_chunk=0, unwanted=()):
+    """Run one kernel on data[inputs]; outputs start as NaN so a kernel must write all of them,
+    except those named in `unwanted`, passed as None."""
     inputs, outputs = SIGNATURES[name]
-    outs = {o: np.full(shapes[o], np.nan, dtype=dtype) for o in outputs}
+    outs = {o: None if o in unwanted else np.full(shapes[o], np.nan, dtype=dtype) for o in outputs}
     extra = [bptt_chunk] if name.endswith("sequence_backward") else []
     getattr(kernels, name)(*[data[i] for i in inputs], *outs.values(), *extra)
     return outs
@@ -104,14 +109,13 @@ def test_reference_sequence_matches_torch(reference, rng, cell, dtype, T, B):
     w_ih, w_hh, b_ih, b_hh = (p.detach().numpy() for p in
                               (module.weight_ih_l0, module.weight_hh_l0, module.bias_ih_l0, module.bias_hh_l0))
 
-    # The contract: x_rows @ w_ih.T is the input projection, the bias b_ih (and b_hh, except for the
-    # GRU) riding as w_ih's last column, against x_rows' column of ones.
+    # The contract: x_rows @ w_ih.T + b_ih is the input projection, b_ih the sum of both biases
+    # for the RNN and LSTM (they enter the same sum); the GRU keeps b_hh apart.
     bias = b_ih + (0 if cell == "gru" else b_hh)
     grad_hs = grad_out.copy()
     grad_hs[-1] += grad_hn
-    shapes, _ = random_inputs(rng, cell, T, B, H, dtype, J=I + 1)
-    x_rows = np.concatenate([x.reshape(T * B, I), np.ones((T * B, 1), dtype)], axis=1)  # the bias's column
-    data = dict(x_rows=x_rows, w_ih=np.concatenate([w_ih, bias[:, None]], axis=1), w_hh=w_hh, b_hh=b_hh, h0=h0,
+    shapes, _ = random_inputs(rng, cell, T, B, H, dtype, J=I)
+    data = dict(x_rows=x.reshape(T * B, I), w_ih=w_ih, b_ih=bias, w_hh=w_hh, b_hh=b_hh, h0=h0,
                 c0=c0, grad_hs=grad_hs, grad_cT=grad_cn)
     data.update(call(reference, f"{cell}_sequence_forward", data, shapes, dtype))
     grads = call(reference, f"{cell}_sequence_backward", data, shapes, dtype)
@@ -121,11 +125,11 @@ def test_reference_sequence_matches_torch(reference, rng, cell, dtype, T, B):
     expected = {
         "hs": (data["hs"], out), "h_n": (data["hs"][-1], hn[0]),
         "grad_x": (grads["grad_xproj"] @ w_ih, x_t.grad),
-        "grad_w_ih": (grads["grad_w_ih"][:, :I], module.weight_ih_l0.grad),
-        "grad_w_ih's bias column": (grads["grad_w_ih"][:, I], module.bias_ih_l0.grad),
+        "grad_w_ih": (grads["grad_w_ih"], module.weight_ih_l0.grad),
         "grad_w_hh": (grads["grad_w_hh"], module.weight_hh_l0.grad),
-        "grad_b_ih": (grad_b, module.bias_ih_l0.grad),
-        "grad_b_hh": (grads["grad_b_hh"] if cell == "gru" else grad_b, module.bias_hh_l0.grad),
+        "grad_b_ih": (grads["grad_b_ih"], module.bias_ih_l0.grad),
+        "grad_b_ih as the sum of grad_xproj": (grad_b, module.bias_ih_l0.grad),
+        "grad_b_hh": (grads["grad_b_hh"] if cell == "gru" else grads["grad_b_ih"], module.bias_hh_l0.grad),
         "grad_h0": (grads["grad_h0"], h0_t.grad[0]),
     }
     if cell == "lstm":
@@ -145,16 +149,19 @@ def test_reference_cells_equal_one_step_sequence(reference, rng, cell):
 
     # One step by hand: the matmuls outside, the cell kernels inside.
     hh = d["h0"] @ d["w_hh"].T
+    xproj = d["x_rows"] @ d["w_ih"].T + d["b_ih"]
     cell_in = dict(d, grad_h=d["grad_hs"][0], grad_c=d["grad_cT"], c_prev=d["c0"], h_prev=d["h0"],
-                   pre=d["x_rows"] @ d["w_ih"].T + hh, gi=d["x_rows"] @ d["w_ih"].T)
+                   pre=xproj + hh, gi=xproj)
     if cell == "gru":
         cell_in["pre"] = hh + d["b_hh"]  # the GRU cell takes gh = h W_hh^T + b_hh
     fwd = call(reference, f"{cell}_cell_forward", cell_in, shapes, dtype)
     bwd = call(reference, f"{cell}_cell_backward", dict(cell_in, **fwd), shapes, dtype)
     grad_gh = bwd["grad_pre"]
     grad_h0 = grad_gh @ d["w_hh"] + (bwd["grad_h_prev"] if cell == "gru" else 0)
+    grad_gi = bwd["grad_gi" if cell == "gru" else "grad_pre"]
     pairs = [(fwd["h"], d["hs"][0]), (grad_gh.T @ d["h0"], seq["grad_w_hh"]), (grad_h0, seq["grad_h0"]),
-             (bwd["grad_gi" if cell == "gru" else "grad_pre"], seq["grad_xproj"][0])]
+             (grad_gi, seq["grad_xproj"][0]), (grad_gi.T @ d["x_rows"], seq["grad_w_ih"]),
+             (grad_gi.sum(axis=0), seq["grad_b_ih"])]
     if cell == "lstm":
         pairs += [(fwd["c"], d["cs"][0]), (fwd["ws"], d["wss"][0]), (bwd["grad_c_prev"], seq["grad_c0"])]
     if cell == "gru":
@@ -235,35 +242,44 @@ def test_backend_matches_reference(kernels, reference, rng, cell, dtype, B, H, b
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
-def test_sequence_backward_with_no_input_weight_gradient(kernels, reference, rng, cell, dtype):
-    """x_rows with 0 columns (a frozen projection): grad_w_ih is [G, 0], the rest as ever."""
+def test_sequence_kernels_with_no_input_features(kernels, reference, rng, cell, dtype):
+    """x_rows with 0 columns (input_size 0): the projection is b_ih alone, grad_w_ih is [G, 0]."""
     shapes, data = random_inputs(rng, cell, 4, 9, 10, dtype, J=0)
-    data.update(call(reference, f"{cell}_sequence_forward", data, shapes, dtype))
-    expected = call(reference, f"{cell}_sequence_backward", data, shapes, dtype)
-    got = call(kernels, f"{cell}_sequence_backward", data, shapes, dtype)
+    for name in (f"{cell}_sequence_forward", f"{cell}_sequence_backward"):
+        expected = call(reference, name, data, shapes, dtype)
+        got = call(kernels, name, data, shapes, dtype)
+        for out in expected:
+            np.testing.assert_allclose(got[out], expected[out], **TOL[dtype], err_msg=f"{name}: {out}")
+        data.update(expected)
     assert got["grad_w_ih"].shape == (N_GATES[cell] * 10, 0)
-    for out in expected:
-        np.testing.assert_allclose(got[out], expected[out], **TOL[dtype], err_msg=out)
+
+
+UNWANTED = [("grad_xproj",), ("grad_w_ih", "grad_b_ih"), ("grad_b_ih",), OPTIONAL]
+
+
+def check_unwanted_outputs(kernels, reference, rng, cell, dtype, T, B, H, unwanted):
+    """The sequence backward with the outputs in `unwanted` passed as None (not made): every other
+    output as when all are made."""
+    shapes, data = random_inputs(rng, cell, T, B, H, dtype)
+    data.update(call(reference, f"{cell}_sequence_forward", data, shapes, dtype))
+    expected = call(reference, f"{cell}_sequence_backward", data, shapes, dtype, 3)
+    for k in (reference, kernels):
+        got = call(k, f"{cell}_sequence_backward", data, shapes, dtype, 3, unwanted)
+        for out in expected:
+            if out in unwanted:
+                assert got[out] is None
+            else:
+                np.testing.assert_allclose(got[out], expected[out], **TOL[dtype], err_msg=out)
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
 @pytest.mark.parametrize("T,B,H", [(7, 3, 10), (13, 40, 24)], ids=["short", "chunks"])
-def test_sequence_backward_without_gate_gradients(kernels, reference, rng, cell, dtype, T, B, H):
-    """grad_xproj with 0 steps (the op does not want the gate gradients, only grad_w_ih): every
-    other output as when it is made, on every backend; a wrong step count is refused."""
-    shapes, data = random_inputs(rng, cell, T, B, H, dtype)
-    data.update(call(reference, f"{cell}_sequence_forward", data, shapes, dtype))
-    expected = call(reference, f"{cell}_sequence_backward", data, shapes, dtype, 3)
-    none = dict(shapes, grad_xproj=(0, *shapes["grad_xproj"][1:]))
-    got = call(kernels, f"{cell}_sequence_backward", data, none, dtype, 3)
-    assert got["grad_xproj"].shape[0] == 0
-    for out in expected:
-        if out != "grad_xproj":
-            np.testing.assert_allclose(got[out], expected[out], **TOL[dtype], err_msg=out)
-    wrong = dict(shapes, grad_xproj=(T - 1, *shapes["grad_xproj"][1:]))
-    with pytest.raises(ValueError, match="grad_xproj"):
-        call(kernels, f"{cell}_sequence_backward", data, wrong, dtype, 3)
+@pytest.mark.parametrize("unwanted", UNWANTED, ids="+".join)
+def test_sequence_backward_without_optional_outputs(kernels, reference, rng, cell, dtype, T, B, H, unwanted):
+    """grad_xproj None: the op does not want the gate gradients, only what they make; grad_w_ih,
+    grad_b_ih None: a frozen projection, a layer without bias."""
+    check_unwanted_outputs(kernels, reference, rng, cell, dtype, T, B, H, unwanted)
 
 
 @pytest.fixture
@@ -301,6 +317,21 @@ def test_cython_packed_step_matmul_matches_blas(cython_recurrent, reference, rng
     for name in results[route]:
         np.testing.assert_allclose(results[route][name], results["blas"][name], rtol=2e-5, atol=2e-5, err_msg=name)
         np.testing.assert_allclose(results[route][name], expected[name], **TOL[dtype], err_msg=name)
+
+
+@pytest.mark.parametrize("route", ["avx512", "avx2", "blas"])
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("T,B,H", [(7, 3, 10), (13, 40, 24)], ids=["short", "chunks"])
+@pytest.mark.parametrize("unwanted", UNWANTED, ids="+".join)
+def test_cython_routes_without_optional_outputs(cython_recurrent, reference, rng, route, cell, T, B, H, unwanted):
+    """Every float32 route (the packed ones reuse a one-step buffer when grad_xproj is None)."""
+    if route not in cython_recurrent.step_matmul_routes():
+        pytest.skip(f"route {route} cannot run on this CPU (or is switched off): {cython_recurrent.step_matmul_route()}")
+    previous = cython_recurrent.set_step_matmul_route(route)
+    try:
+        check_unwanted_outputs(cython_recurrent, reference, rng, cell, np.float32, T, B, H, unwanted)
+    finally:
+        cython_recurrent.set_step_matmul_route(previous)
 
 
 def test_cython_packed_step_matmul_switch(cython_recurrent):
