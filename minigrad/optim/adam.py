@@ -7,7 +7,7 @@ import numpy as np
 
 from ..backend import current_kernels
 from ..kernels import load_backend
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_betas, check_real
 
 
 class Adam(Optimizer):
@@ -24,19 +24,30 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr: float = 1e-3, betas: tuple = (0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, amsgrad: bool = False, *, decoupled_weight_decay: bool = False):
-        if lr < 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if eps < 0.0:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if weight_decay < 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+        betas = tuple(betas) if isinstance(betas, (tuple, list)) else betas  # checked below
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                         decoupled_weight_decay=decoupled_weight_decay)
+        self._check_hyperparameters(defaults)
         super().__init__(params, defaults)
+
+    def _check_hyperparameters(self, group):
+        # PyTorch's checks, in its order and with its messages; "not 0 <= x" also refuses NaN.
+        optimizer = type(self).__name__
+        for name in ("lr", "eps", "weight_decay"):
+            check_real(optimizer, name, group[name])
+        if not 0.0 <= group["lr"]:
+            raise ValueError(f"Invalid learning rate: {group['lr']}")
+        if not 0.0 <= group["eps"]:
+            raise ValueError(f"Invalid epsilon value: {group['eps']}")
+        check_betas(optimizer, group["betas"])
+        if not 0.0 <= group["weight_decay"]:
+            raise ValueError(f"Invalid weight_decay value: {group['weight_decay']}")
+
+    def _state_spec(self, group):
+        spec = {"step": "count", "exp_avg": "array", "exp_avg_sq": "array"}
+        if group["amsgrad"]:
+            spec["max_exp_avg_sq"] = "array"
+        return spec
 
     def _init_state(self, param, group):
         state = {"step": 0, "exp_avg": np.zeros_like(param), "exp_avg_sq": np.zeros_like(param)}
@@ -45,7 +56,9 @@ class Adam(Optimizer):
         return state
 
     def _update(self, param, grad, state, group):
-        lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+        lr, eps, wd = group["lr"], group["eps"], group["weight_decay"]
+        beta1, beta2 = group["betas"][0], group["betas"][1]  # PyTorch ignores further values
+        self._check_state_dtypes(param, state, ("exp_avg", "exp_avg_sq", "max_exp_avg_sq"))
         state["step"] += 1
         step = state["step"]
         step_size = lr / (1 - beta1 ** step)

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import copy
+import numbers
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -17,6 +19,27 @@ class _Required:
 
 
 required = _Required()
+
+
+def check_real(optimizer: str, name: str, value) -> None:
+    """A hyperparameter must be a real number (not a string, a Tensor or None): the update rules
+    do plain float arithmetic with it."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{optimizer}: {name} must be a real number, got {type(value).__name__} {value!r}")
+
+
+def check_betas(optimizer: str, betas) -> None:
+    """``betas`` is a pair ``(beta1, beta2)``, each in [0, 1) (PyTorch's messages)."""
+    if not isinstance(betas, (tuple, list)):
+        raise TypeError(f"{optimizer}: betas must be a tuple (beta1, beta2), got {type(betas).__name__} "
+                        f"{betas!r}")
+    if len(betas) < 2:
+        raise IndexError(f"{optimizer}: betas must be a tuple (beta1, beta2), got {tuple(betas)!r} "
+                         f"({len(betas)} value{'s' if len(betas) != 1 else ''})")
+    for i in (0, 1):
+        check_real(optimizer, f"betas[{i}]", betas[i])
+        if not 0.0 <= betas[i] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {betas[i]}")
 
 
 class Optimizer:
@@ -86,7 +109,35 @@ class Optimizer:
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if any(id(p) in seen for p in params):
             raise ValueError("some parameters appear in more than one parameter group")
+        # The constructor's checks again, on this group's own values (PyTorch checks only the
+        # defaults, so a group's lr=nan would turn its parameters into NaN at the first step).
+        self._check_hyperparameters(group)
         self.param_groups.append(group)
+
+    def _check_hyperparameters(self, group: dict) -> None:
+        """Raise ValueError/TypeError on a hyperparameter the update rule cannot use (a subclass
+        checks its own, with PyTorch's messages). ``group`` may hold ``required`` for a value
+        given later."""
+
+    def _state_spec(self, group: dict) -> dict:
+        """The per-parameter state this optimizer's ``_update`` reads, ``name -> kind``: "array"
+        (shaped as the parameter), "array_or_none", or "count" (a number); ``load_state_dict``
+        checks a loaded state against it."""
+        return {}
+
+    def _check_state_dtypes(self, param: np.ndarray, state: dict, names) -> None:
+        """PyTorch's Adam and RMSprop refuse state arrays of another dtype than their parameter
+        (the state of float32 steps after ``model.double()``); say so, and how to fix it, instead
+        of letting each backend do something different."""
+        for name in names:
+            value = state.get(name)
+            if isinstance(value, np.ndarray) and value.dtype != param.dtype:
+                raise RuntimeError(
+                    f"{type(self).__name__}.step: the state {name!r} of a parameter of shape {param.shape} "
+                    f"is {value.dtype}, but the parameter is now {param.dtype} (it was converted, e.g. by "
+                    f"model.double(), after the optimizer's first step). Convert the model before making "
+                    f"the optimizer, or cast the state with optimizer.load_state_dict("
+                    f"optimizer.state_dict()).")
 
     # -- the update ------------------------------------------------------------------------
     def zero_grad(self, set_to_none: bool = True) -> None:
@@ -151,7 +202,16 @@ class Optimizer:
 
     def load_state_dict(self, state_dict: dict) -> None:
         """Restore hyperparameters and state saved by ``state_dict()`` (arrays or Tensors; cast to
-        each parameter's dtype). The groups must have the same sizes as this optimizer's."""
+        each parameter's dtype). The groups must have the same sizes as this optimizer's, and the
+        state the names this optimizer keeps. All or nothing: everything is checked before
+        anything changes, so a refused dict leaves the optimizer as it was."""
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
+        for entry in ("state", "param_groups"):
+            if entry not in state_dict:
+                raise ValueError(f"loaded optimizer state dict has no {entry!r} entry (it has "
+                                 f"{sorted(map(str, state_dict))}); expected a dict made by "
+                                 f"Optimizer.state_dict()")
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups):
             raise ValueError(f"loaded state dict has a different number of parameter groups "
@@ -161,29 +221,71 @@ class Optimizer:
                 raise ValueError(f"loaded state dict contains a parameter group that doesn't match "
                                  f"the size of optimizer's group {i} ({len(saved['params'])} != "
                                  f"{len(group['params'])})")
-        params = {i: p for saved, group in zip(saved_groups, self.param_groups)
-                  for i, p in zip(saved["params"], group["params"])}
-        new_state = {}
-        for key, saved_state in state_dict["state"].items():
-            key = int(key)
-            if key not in params:
-                continue
-            p = params[key]
-            entry = {}
-            for name, value in saved_state.items():
-                if isinstance(value, Tensor):
-                    value = value.data
-                if isinstance(value, np.ndarray) and value.ndim > 0:
-                    if value.shape != p.shape:
-                        raise ValueError(f"loaded state {name!r} of parameter {key} has shape "
-                                         f"{value.shape}, but the parameter has shape {p.shape}")
-                    value = value.astype(p.dtype, copy=True)
-                elif isinstance(value, (np.ndarray, np.generic)):
-                    value = value.item()  # a 0-d step count
-                entry[name] = value
-            new_state[p] = entry
-        self.state = new_state
+        # The groups as they will be, checked as add_param_group checks a new one.
+        new_groups = []
         for saved, group in zip(saved_groups, self.param_groups):
+            new_group = dict(group)
             for name, value in saved.items():
                 if name != "params":
-                    group[name] = tuple(value) if isinstance(group.get(name), tuple) else copy.deepcopy(value)
+                    new_group[name] = tuple(value) if isinstance(group.get(name), tuple) and \
+                        isinstance(value, (tuple, list)) else copy.deepcopy(value)
+            self._check_hyperparameters(new_group)
+            new_groups.append(new_group)
+        params = {i: (p, new_group) for saved, new_group in zip(saved_groups, new_groups)
+                  for i, p in zip(saved["params"], new_group["params"])}
+        new_state = {}
+        name = type(self).__name__
+        for key, saved_state in state_dict["state"].items():
+            try:
+                key = int(key)
+            except (TypeError, ValueError):
+                raise ValueError(f"loaded state dict has a state entry under {key!r}; expected parameter "
+                                 f"indices 0..{len(params) - 1}") from None
+            if key not in params:
+                continue
+            p, group = params[key]
+            where = f"parameter {key} (shape {p.shape}, {p.dtype})"
+            if not isinstance(saved_state, Mapping):
+                raise ValueError(f"loaded state of {where} is a {type(saved_state).__name__}, not a dict")
+            spec = self._state_spec(group)
+            absent = [n for n in spec if n not in saved_state]
+            if absent:
+                raise ValueError(f"loaded state of {where} has no {', '.join(map(repr, absent))}: {name} "
+                                 f"keeps {', '.join(map(repr, spec))} (was the state dict saved by another "
+                                 f"optimizer, or with other options?)")
+            entry = {}
+            for state_name, value in saved_state.items():
+                kind = spec.get(state_name)
+                if isinstance(value, Tensor):
+                    value = value.data
+                if kind in ("array", "array_or_none") or (kind is None and isinstance(value, np.ndarray)
+                                                          and value.ndim > 0):
+                    if value is None and kind == "array_or_none":
+                        entry[state_name] = None
+                        continue
+                    array = np.asarray(value) if isinstance(value, (np.ndarray, np.generic)) else None
+                    if array is None or array.dtype.kind not in "biuf":
+                        raise ValueError(f"loaded state {state_name!r} of {where} must be a numeric array, "
+                                         f"got {_describe(value)}")
+                    if array.shape != p.shape:
+                        raise ValueError(f"loaded state {state_name!r} of {where} has shape "
+                                         f"{array.shape}, but the parameter has shape {p.shape}")
+                    value = array.astype(p.dtype, copy=True)
+                elif isinstance(value, (np.ndarray, np.generic)) and np.ndim(value) == 0:
+                    value = value.item()  # a 0-d step count
+                if kind == "count" and (isinstance(value, bool) or not isinstance(value, numbers.Real)
+                                        or not value >= 0):
+                    raise ValueError(f"loaded state {state_name!r} of {where} must be a number >= 0, got "
+                                     f"{_describe(value)}")
+                entry[state_name] = value
+            new_state[p] = entry
+        # Everything checked: commit.
+        self.state = new_state
+        for group, new_group in zip(self.param_groups, new_groups):
+            group.update(new_group)
+
+
+def _describe(value) -> str:
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    return f"{type(value).__name__} {value!r}"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_real
 
 
 class RMSprop(Optimizer):
@@ -19,19 +19,27 @@ class RMSprop(Optimizer):
 
     def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0, momentum: float = 0, centered: bool = False):
-        if lr < 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if eps < 0.0:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if momentum < 0.0:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if weight_decay < 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if alpha < 0.0:
-            raise ValueError(f"Invalid alpha value: {alpha}")
         defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
                         centered=centered)
+        self._check_hyperparameters(defaults)
         super().__init__(params, defaults)
+
+    def _check_hyperparameters(self, group):
+        # PyTorch's checks, in its order and with its messages; "not 0 <= x" also refuses NaN.
+        for name in ("lr", "alpha", "eps", "weight_decay", "momentum"):
+            check_real(type(self).__name__, name, group[name])
+        for name, label in (("lr", "learning rate"), ("eps", "epsilon value"), ("momentum", "momentum value"),
+                            ("weight_decay", "weight_decay value"), ("alpha", "alpha value")):
+            if not 0.0 <= group[name]:
+                raise ValueError(f"Invalid {label}: {group[name]}")
+
+    def _state_spec(self, group):
+        spec = {"step": "count", "square_avg": "array"}
+        if group["momentum"] > 0:
+            spec["momentum_buffer"] = "array"
+        if group["centered"]:
+            spec["grad_avg"] = "array"
+        return spec
 
     def _init_state(self, param, group):
         state = {"step": 0, "square_avg": np.zeros_like(param)}
@@ -43,6 +51,7 @@ class RMSprop(Optimizer):
 
     def _update(self, param, grad, state, group):
         lr, alpha, eps, wd = group["lr"], group["alpha"], group["eps"], group["weight_decay"]
+        self._check_state_dtypes(param, state, ("square_avg", "momentum_buffer", "grad_avg"))
         state["step"] += 1
         if wd != 0:
             grad = grad + wd * param

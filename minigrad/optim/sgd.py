@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .optimizer import Optimizer, required
+from .optimizer import Optimizer, check_real, required
 
 
 class SGD(Optimizer):
@@ -23,17 +23,30 @@ class SGD(Optimizer):
 
     def __init__(self, params, lr: float = required, momentum: float = 0, dampening: float = 0,
                  weight_decay: float = 0, nesterov: bool = False):
-        if lr is not required and lr < 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if momentum < 0.0:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if weight_decay < 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
                         nesterov=nesterov)
+        self._check_hyperparameters(defaults)
         super().__init__(params, defaults)
+
+    def _check_hyperparameters(self, group):
+        # PyTorch's checks and messages; NaN is refused too ("not 0 <= x" rather than "x < 0"),
+        # as PyTorch's Adam and RMSprop do: a NaN lr would silently turn every parameter into NaN.
+        for name in ("lr", "momentum", "dampening", "weight_decay"):
+            if group[name] is not required:
+                check_real(type(self).__name__, name, group[name])
+        if group["lr"] is not required and not 0.0 <= group["lr"]:
+            raise ValueError(f"Invalid learning rate: {group['lr']}")
+        if not 0.0 <= group["momentum"]:
+            raise ValueError(f"Invalid momentum value: {group['momentum']}")
+        if group["dampening"] != group["dampening"]:
+            raise ValueError(f"Invalid dampening value: {group['dampening']}")
+        if not 0.0 <= group["weight_decay"]:
+            raise ValueError(f"Invalid weight_decay value: {group['weight_decay']}")
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+
+    def _state_spec(self, group):
+        return {"momentum_buffer": "array_or_none"}
 
     def _init_state(self, param, group):
         # The momentum buffer is created on the first step from that step's gradient.
