@@ -8,6 +8,7 @@ same ``named_parameters()`` and ``state_dict()`` keys in both libraries.
 from __future__ import annotations
 
 from collections import OrderedDict, namedtuple
+from collections.abc import Mapping
 from typing import Callable, Iterator
 
 import numpy as np
@@ -270,10 +271,16 @@ class Module:
     def load_state_dict(self, state_dict, strict: bool = True) -> IncompatibleKeys:
         """Copy Tensors or NumPy arrays into the parameters and buffers of the same names.
 
-        Values are cast to each parameter's dtype.  Shape mismatches always raise; with
-        ``strict=True`` (the default) missing and unexpected keys raise too.  The error names
-        every problem at once.  Returns ``(missing_keys, unexpected_keys)``.
+        Values are cast to each parameter's dtype, as PyTorch's ``param.copy_(value)`` does
+        (integer or bool arrays into float parameters included); a value that is not an array
+        (a list, a string, None) or whose dtype is not numeric (object, str) is refused.  Shape
+        mismatches always raise; with ``strict=True`` (the default) missing and unexpected keys
+        raise too.  The error names every problem at once.  All or nothing: every key is
+        checked before any is copied, so a refused load leaves the module as it was.  Returns
+        ``(missing_keys, unexpected_keys)``.
         """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         own = self.state_dict(keep_vars=True)
         missing = [key for key in own if key not in state_dict]
         unexpected = [key for key in state_dict if key not in own]
@@ -282,8 +289,19 @@ class Module:
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            array = value.data if isinstance(value, Tensor) else np.asarray(value)
-            if array.shape != target.shape:
+            if isinstance(value, Tensor):
+                array = value.data
+            elif isinstance(value, (np.ndarray, np.generic)) or hasattr(value, "__array__"):
+                array = np.asarray(value)  # NumPy arrays, and array-likes such as torch tensors
+            else:
+                mismatched.append(f'While copying the parameter named "{key}", expected a Tensor or a NumPy '
+                                  f"array from checkpoint but received {type(value)}")
+                continue
+            if array.dtype.kind not in "biufc":
+                mismatched.append(f'While copying the parameter named "{key}", whose dtype in current model '
+                                  f"is {target.dtype}, the checkpoint's value of dtype {array.dtype} (shape "
+                                  f"{array.shape}) cannot be cast to it.")
+            elif array.shape != target.shape:
                 mismatched.append(f"size mismatch for {key}: copying a param with shape {array.shape} "
                                   f"from checkpoint, the shape in current model is {target.shape}.")
             else:
