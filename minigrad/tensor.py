@@ -59,7 +59,7 @@ class _RemovableHandle:
 class Tensor:
     """An n-dimensional array that records the operations made from it."""
 
-    __slots__ = ("data", "grad", "_requires_grad", "grad_fn", "_output_index", "_versions",
+    __slots__ = ("data", "_grad", "_requires_grad", "grad_fn", "_output_index", "_versions",
                  "_hooks", "name", "__weakref__")
     __array_priority__ = 1000  # so `ndarray + Tensor` uses Tensor.__radd__
 
@@ -79,7 +79,7 @@ class Tensor:
         """Make a Tensor around an array without copying or converting it (for ops)."""
         tensor = object.__new__(cls)
         tensor.data = array if isinstance(array, np.ndarray) else np.asarray(array)
-        tensor.grad = None
+        tensor._grad = None
         tensor._requires_grad = requires_grad
         tensor.grad_fn = grad_fn
         tensor._output_index = output_index
@@ -91,6 +91,31 @@ class Tensor:
         return tensor
 
     # -- attributes ------------------------------------------------------------------------
+    @property
+    def grad(self) -> "Tensor | None":
+        """The gradient backward accumulated here (None before the first backward)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: "Tensor | None") -> None:
+        # PyTorch's checks and messages: a Tensor (or None) of this tensor's shape and dtype,
+        # so an optimiser never meets an array it cannot update with.
+        if value is not None:
+            if not isinstance(value, Tensor):
+                kind = type(value)
+                name = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {name}")
+            if value is self:
+                raise RuntimeError("can't assign a tensor as its own grad")
+            if value.data.shape != self.data.shape:
+                raise RuntimeError(f"attempting to assign a gradient of size '{list(value.data.shape)}' to a "
+                                   f"tensor of size '{list(self.data.shape)}'. Please ensure that the gradient "
+                                   f"and the tensor are the same size")
+            if value.data.dtype != self.data.dtype:
+                raise RuntimeError(f"attempting to assign a gradient with dtype '{value.data.dtype}' to a tensor "
+                                   f"with dtype '{self.data.dtype}'. The gradient must match the tensor's dtype")
+        self._grad = value
+
     @property
     def requires_grad(self) -> bool:
         return self._requires_grad
