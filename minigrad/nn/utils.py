@@ -34,21 +34,33 @@ def _vector_norm(x: np.ndarray, norm_type: float) -> np.ndarray:
     return (np.abs(x) ** norm_type).sum() ** (1.0 / norm_type)
 
 
+def _number(function: str, name: str, value) -> float:
+    """``float(value)``, refusing what is not a number with the argument named (PyTorch's class)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{function}: {name} must be a number, got {type(value).__name__} {value!r}") from None
+
+
 def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
-                    error_if_nonfinite: bool = True) -> Tensor:
+                    error_if_nonfinite: bool = False, foreach: bool | None = None) -> Tensor:
     """Scale all gradients together so that their joint ``norm_type``-norm is at most ``max_norm``.
 
     The total norm is the norm of the vector of per-parameter gradient norms (as if all gradients
     were concatenated); every gradient is multiplied by ``min(1, max_norm / (total + 1e-6))``
     in place. Returns the total norm (before clipping) as a 0-d Tensor.
 
-    Unlike PyTorch, ``error_if_nonfinite`` defaults to True: a NaN or infinite total norm raises
-    RuntimeError instead of silently turning every gradient into NaN.
+    As in PyTorch, a NaN or infinite total norm is returned, not raised (``error_if_nonfinite``
+    defaults to False), for the "skip the step when the norm is not finite" pattern; the
+    gradients are then scaled by it (NaN or 0) as PyTorch does. ``error_if_nonfinite=True``
+    raises RuntimeError instead and leaves the gradients as they were. ``foreach`` is accepted
+    for PyTorch's signature and ignored (there is one implementation).
     """
+    max_norm = _number("clip_grad_norm_", "max_norm", max_norm)
+    norm_type = _number("clip_grad_norm_", "norm_type", norm_type)
     grads = [p.grad for p in _tensors(parameters) if p.grad is not None]
     if not grads:
         return Tensor._wrap(np.asarray(0.0, dtype=np.float32))
-    norm_type = float(norm_type)
     norms = [_vector_norm(g.data, norm_type) for g in grads]
     dtype = np.result_type(*norms)
     total = _vector_norm(np.array(norms, dtype=dtype), norm_type)
@@ -65,9 +77,11 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0,
     return Tensor._wrap(np.asarray(total, dtype=dtype))
 
 
-def clip_grad_value_(parameters, clip_value: float) -> None:
-    """Clamp every gradient element to ``[-clip_value, clip_value]`` in place."""
-    clip_value = float(clip_value)
+def clip_grad_value_(parameters, clip_value: float, foreach: bool | None = None) -> None:
+    """Clamp every gradient element to ``[-clip_value, clip_value]`` in place (as PyTorch: a
+    negative value sets every element to it, NaN makes every element NaN). ``foreach`` is
+    accepted for PyTorch's signature and ignored."""
+    clip_value = _number("clip_grad_value_", "clip_value", clip_value)
     for p in _tensors(parameters):
         if p.grad is not None:
             np.clip(p.grad.data, -clip_value, clip_value, out=p.grad.data)

@@ -64,7 +64,7 @@ def test_clip_grad_norm_raises_on_non_finite(bad):
     ours[2].grad.data[0, 1, 0] = bad
     before = [p.grad.data.copy() for p in ours]
     with pytest.raises(RuntimeError, match=r"non-finite \((inf|nan)\)"):
-        utils.clip_grad_norm_(ours, 1.0)
+        utils.clip_grad_norm_(ours, 1.0, error_if_nonfinite=True)
     for p, b in zip(ours, before):  # nothing was scaled
         np.testing.assert_array_equal(p.grad.data, b)
 
@@ -77,6 +77,43 @@ def test_clip_grad_norm_non_finite_allowed_behaves_as_torch():
     assert total.item() == ttotal.item() == math.inf
     for p, tp in zip(ours, theirs):
         np.testing.assert_array_equal(p.grad.data, tp.grad.numpy())  # NaN/0 exactly as torch
+
+
+@pytest.mark.parametrize("bad", [math.inf, math.nan])
+def test_clip_grad_norm_returns_a_non_finite_norm_by_default_as_torch(bad):
+    """PyTorch's default is error_if_nonfinite=False: the caller skips the step on a non-finite
+    norm (``if not math.isfinite(norm): continue``)."""
+    ours, theirs = params_with_grads()
+    ours[1].grad.data[2] = theirs[1].grad[2] = bad
+    total = utils.clip_grad_norm_(ours, 1.0)
+    ttotal = torch.nn.utils.clip_grad_norm_(theirs, 1.0)
+    assert not math.isfinite(total.item())
+    np.testing.assert_array_equal(total.item(), ttotal.item())
+    for p, tp in zip(ours, theirs):
+        np.testing.assert_array_equal(p.grad.data, tp.grad.numpy())
+
+
+@pytest.mark.parametrize("clip_value", [-1.0, math.nan, 0.0])
+def test_clip_grad_value_edge_values_as_torch(clip_value):
+    ours, theirs = params_with_grads()
+    utils.clip_grad_value_(ours, clip_value, foreach=None)
+    torch.nn.utils.clip_grad_value_(theirs, clip_value, foreach=None)
+    for p, tp in zip(ours, theirs):
+        np.testing.assert_array_equal(p.grad.data, tp.grad.numpy())
+
+
+@pytest.mark.parametrize("call, pattern", [
+    (lambda ps: utils.clip_grad_norm_(ps, "a"), r"clip_grad_norm_: max_norm must be a number, got str 'a'"),
+    (lambda ps: utils.clip_grad_norm_(ps, 1.0, norm_type="fro"), r"norm_type must be a number, got str 'fro'"),
+    (lambda ps: utils.clip_grad_value_(ps, None), r"clip_grad_value_: clip_value must be a number, got NoneType"),
+], ids=["max_norm", "norm_type", "clip_value"])
+def test_clip_argument_errors(call, pattern):
+    ours, _ = params_with_grads()
+    before = [p.grad.data.copy() for p in ours]
+    with pytest.raises(ValueError, match=pattern):
+        call(ours)
+    for p, b in zip(ours, before):
+        np.testing.assert_array_equal(p.grad.data, b)
 
 
 def test_clip_grad_value_matches_torch():
