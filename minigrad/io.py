@@ -16,10 +16,13 @@ and ``{"$tensor": "arrays/2.npy", "requires_grad": false}`` (loaded back as a ``
 Loading never runs code: JSON is parsed as data and ``.npy`` headers by NumPy's header reader;
 nothing is unpickled. Saving writes a temporary file in the target's folder, flushes and fsyncs
 it, then renames it over the target (``os.replace``, atomic on POSIX and Windows), so a crash or
-an error mid-save leaves the previous checkpoint intact and no temporary file behind.
+an error mid-save leaves the previous checkpoint intact and no temporary file behind. A path that
+is a symbolic link is saved through: the temporary file goes beside the file it links to, which
+is replaced, and the link stays.
 """
 from __future__ import annotations
 
+import errno
 import io
 import json
 import math
@@ -89,7 +92,7 @@ def save(obj, path) -> None:
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"mg.save needs a file path (it writes a temporary file beside it and renames "
                         f"it), got {type(path).__name__}")
-    path = os.fspath(path)
+    path = _through_links(os.fspath(path))
     arrays: list = []
     manifest = {"format": FORMAT, "version": VERSION, "root": _encode(obj, arrays, "obj")}
     manifest_bytes = json.dumps(manifest, allow_nan=False).encode("utf-8")
@@ -115,6 +118,27 @@ def save(obj, path) -> None:
             pass
         raise
     _fsync_directory(directory)
+
+
+def _through_links(path: str) -> str:
+    """The file a save to ``path`` must replace: a symbolic link is followed (to the end of a
+    chain of them), so the linked-to checkpoint is updated and the link kept, as ``open(path, "w")``
+    would; the target need not exist yet. A link loop raises OSError (ELOOP)."""
+    chain = [path]
+    while os.path.islink(path):
+        if len(chain) > 40:  # Linux's own limit on links followed in one lookup
+            break
+        target = os.readlink(path)
+        path = os.path.join(os.path.dirname(path), target)  # a relative target is relative to the link
+        if os.path.normpath(os.path.abspath(path)) in {os.path.normpath(os.path.abspath(p)) for p in chain}:
+            chain.append(path)
+            break
+        chain.append(path)
+    else:
+        return path
+    raise OSError(errno.ELOOP, f"mg.save: cannot save to {chain[0]}: it is a loop of symbolic links "
+                               f"({' -> '.join(chain)}); point the link at a file, or remove it",
+                  chain[0])
 
 
 def _file_mode(path: str) -> int:

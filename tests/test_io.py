@@ -1,5 +1,6 @@
 """mg.save / mg.load: round trips, no pickle anywhere, atomic writes, clear errors on bad files."""
 import collections
+import errno
 import json
 import os
 import pickle
@@ -120,6 +121,66 @@ def test_file_permissions(tmp_path):
         assert os.stat(tmp_path / "new").st_mode & 0o777 == 0o640  # an existing file's mode is kept
     finally:
         os.umask(umask)
+
+
+# -- symbolic links ------------------------------------------------------------------------
+symlinks = pytest.mark.skipif(not hasattr(os, "symlink") or sys.platform == "win32",
+                              reason="needs POSIX symbolic links")
+
+
+@symlinks
+@pytest.mark.parametrize("link_target", ["absolute", "relative", "chain"])
+def test_save_through_a_symlink_updates_its_target_and_keeps_the_link(tmp_path, link_target):
+    real = tmp_path / "checkpoints" / "real.ckpt"
+    real.parent.mkdir()
+    mg.save({"v": 1}, real)
+    os.chmod(real, 0o640)
+    link = tmp_path / "latest.ckpt"
+    if link_target == "absolute":
+        os.symlink(real, link)
+    elif link_target == "relative":
+        os.symlink(os.path.join("checkpoints", "real.ckpt"), link)
+    else:
+        os.symlink("real.ckpt", tmp_path / "checkpoints" / "middle.ckpt")
+        os.symlink(os.path.join("checkpoints", "middle.ckpt"), link)
+    mg.save({"v": 2}, link)
+    assert os.path.islink(link)
+    assert mg.load(real) == {"v": 2} and mg.load(link) == {"v": 2}
+    assert os.stat(real).st_mode & 0o777 == 0o640  # the target's mode is kept
+    assert sorted(os.listdir(tmp_path)) == ["checkpoints", "latest.ckpt"]  # no temp file anywhere
+    assert sorted(os.listdir(real.parent)) == sorted(["real.ckpt"] + (["middle.ckpt"] if link_target == "chain" else []))
+
+
+@symlinks
+def test_save_through_a_dangling_symlink_creates_its_target(tmp_path):
+    os.symlink("new.ckpt", tmp_path / "link")
+    mg.save({"v": 3}, tmp_path / "link")
+    assert os.path.islink(tmp_path / "link") and mg.load(tmp_path / "new.ckpt") == {"v": 3}
+
+
+@symlinks
+def test_failed_save_through_a_symlink_keeps_the_target(tmp_path, monkeypatch):
+    mg.save({"v": 1}, tmp_path / "real")
+    os.symlink("real", tmp_path / "link")
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+    monkeypatch.setattr(mio.npy_format, "write_array", broken)
+    with pytest.raises(OSError, match="disk full"):
+        mg.save({"v": np.zeros(3)}, tmp_path / "link")
+    assert mg.load(tmp_path / "real") == {"v": 1}
+    assert sorted(os.listdir(tmp_path)) == ["link", "real"]
+
+
+@symlinks
+@pytest.mark.parametrize("links", [["self"], ["a", "b"], ["a", "b", "c"]])
+def test_save_to_a_symlink_loop_is_refused(tmp_path, links):
+    for name, target in zip(links, links[1:] + links[:1]):
+        os.symlink(target, tmp_path / name)
+    with pytest.raises(OSError, match=r"loop of symbolic links") as info:
+        mg.save({"v": 1}, tmp_path / links[0])
+    assert info.value.errno == errno.ELOOP
+    assert sorted(os.listdir(tmp_path)) == sorted(set(links))  # nothing written, no temp file
 
 
 # -- no pickle -----------------------------------------------------------------------------
