@@ -1,8 +1,9 @@
 """Which kernel implementation runs: numpy | numba | cython.
 
-The backend is chosen by ``set_backend``/``use_backend``, else by the MINIGRAD_BACKEND
-environment variable, else the default (the fastest available one as measured — see
-BENCHMARKS.md).  An op resolves it once at forward and keeps it on its ctx.
+The backend is chosen by ``use_backend`` (this thread, inside the ``with`` block), else by
+``set_backend`` (the whole process: every thread, those started later included), else by the
+MINIGRAD_BACKEND environment variable, else the default (the fastest available one as
+measured — see BENCHMARKS.md).  An op resolves it once at forward and keeps it on its ctx.
 Set MINIGRAD_REQUIRE_BACKENDS=numba,cython to make a missing compiled backend an error.
 """
 from __future__ import annotations
@@ -20,7 +21,8 @@ _disabled_features()  # a misspelt MINIGRAD_DISABLE_CPU_FEATURES fails at import
 # Preference order of the default backend: fastest first, as measured in BENCHMARKS.md.
 DEFAULT_PREFERENCE = ("cython", "numba", "numpy")
 
-_state = threading.local()
+_state = threading.local()  # .name: this thread's use_backend override
+_process: list = []  # [name] once set_backend was called: the process-wide choice
 _default: list = []
 _kernel_blas_pinned: list = []
 
@@ -74,11 +76,35 @@ def backend_status() -> dict[str, str]:
     return _kernels.backend_status()
 
 
+def _check_name(name) -> None:
+    if not isinstance(name, str):
+        raise TypeError(f"a backend name is a str (one of {', '.join(_kernels.BACKENDS)}), got "
+                        f"{type(name).__name__} {name!r}")
+
+
+def _requested_backend() -> str:
+    """MINIGRAD_BACKEND, checked: a misspelt name fails at import, naming the variable, rather
+    than being ignored by a program whose ops use no kernel."""
+    requested = os.environ.get("MINIGRAD_BACKEND", "").strip()
+    if requested and requested not in _kernels.BACKENDS:
+        raise _kernels.BackendUnavailable(
+            f"the environment variable MINIGRAD_BACKEND={requested!r} names no backend; valid "
+            f"names: {', '.join(_kernels.BACKENDS)} (or leave it unset for the fastest available)")
+    return requested
+
+
+_requested_backend()
+
+
 def _default_backend() -> str:
     if not _default:
-        requested = os.environ.get("MINIGRAD_BACKEND")
+        requested = _requested_backend()
         if requested:
-            _load(requested)
+            try:
+                _load(requested)
+            except _kernels.BackendUnavailable as exc:
+                raise _kernels.BackendUnavailable(f"the environment variable MINIGRAD_BACKEND={requested!r} "
+                                                  f"asks for a backend that cannot load: {exc}") from None
             _default.append(requested)
         else:
             _check_required()
@@ -95,18 +121,22 @@ def _default_backend() -> str:
 
 
 def get_backend() -> str:
-    return getattr(_state, "name", None) or _default_backend()
+    return getattr(_state, "name", None) or (_process[0] if _process else _default_backend())
 
 
 def set_backend(name: str) -> None:
-    """Use backend ``name`` from now on (in this thread); raises if it cannot load."""
+    """Use backend ``name`` from now on, in every thread of the process (threads started later
+    included); raises if it cannot load. A ``use_backend`` block still wins in its own thread."""
+    _check_name(name)
     _load(name)
-    _state.name = name
+    _process[:] = [name]  # one assignment: another thread sees the old list or the new one
 
 
 @contextlib.contextmanager
 def use_backend(name: str):
-    """``with mg.use_backend("numba"):`` runs the ops inside on that backend."""
+    """``with mg.use_backend("numba"):`` runs the ops inside on that backend, in this thread only
+    (other threads keep theirs); the previous choice comes back on exit."""
+    _check_name(name)
     _load(name)
     previous = getattr(_state, "name", None)
     _state.name = name
