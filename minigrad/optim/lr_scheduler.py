@@ -2,8 +2,16 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_real
+
+
+def _check_finite(scheduler: str, name: str, value) -> None:
+    """A NaN or infinite factor would silently make every learning rate NaN (PyTorch takes it)."""
+    check_real(scheduler, name, value)
+    if not math.isfinite(value):
+        raise ValueError(f"{scheduler}: {name} must be a finite number, got {value}")
 
 
 class LRScheduler:
@@ -51,6 +59,8 @@ class LRScheduler:
         return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
 
     def load_state_dict(self, state_dict: dict) -> None:
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         self.__dict__.update(state_dict)
 
 
@@ -58,6 +68,11 @@ class StepLR(LRScheduler):
     """Multiply the lr by ``gamma`` every ``step_size`` epochs: lr = base_lr · gamma^(epoch // step_size)."""
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1):
+        # PyTorch takes step_size=0 and fails at the first step() with a ZeroDivisionError.
+        check_real("StepLR", "step_size", step_size)
+        if not step_size > 0:
+            raise ValueError(f"StepLR: step_size must be a positive number of epochs, got {step_size}")
+        _check_finite("StepLR", "gamma", gamma)
         self.step_size = step_size
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
@@ -72,6 +87,7 @@ class ExponentialLR(LRScheduler):
     """Multiply the lr by ``gamma`` every epoch: lr = base_lr · gamma^epoch."""
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1):
+        _check_finite("ExponentialLR", "gamma", gamma)
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
@@ -94,7 +110,8 @@ class ReduceLROnPlateau(LRScheduler):
     def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1, patience: int = 10,
                  threshold: float = 1e-4, threshold_mode: str = "rel", cooldown: int = 0,
                  min_lr: float | list[float] = 0, eps: float = 1e-8):
-        if factor >= 1.0:
+        check_real("ReduceLROnPlateau", "factor", factor)
+        if not factor < 1.0:  # NaN too, which PyTorch takes
             raise ValueError("Factor should be < 1.0.")
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
@@ -130,7 +147,11 @@ class ReduceLROnPlateau(LRScheduler):
                         else best + self.threshold)
 
     def step(self, metrics) -> None:  # type: ignore[override]
-        current = float(metrics)
+        try:
+            current = float(metrics)
+        except (TypeError, ValueError):
+            raise ValueError(f"ReduceLROnPlateau.step: metrics must be a number (the monitored value), got "
+                             f"{type(metrics).__name__} {metrics!r}") from None
         self.last_epoch += 1
         if self.is_better(current, self.best):
             self.best = current

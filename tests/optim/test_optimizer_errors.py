@@ -297,3 +297,47 @@ def test_torch_refuses_adam_state_after_double():
     model(torch.ones(4, 3, dtype=torch.float64)).sum().backward()
     with pytest.raises(RuntimeError):
         opt.step()
+
+
+# -- learning-rate schedulers -------------------------------------------------------------------------
+def sgd():
+    return optim.SGD([w()], lr=0.1)
+
+
+SCHEDULER_ERRORS = [
+    ("step_lr_step_size_zero", lambda: optim.lr_scheduler.StepLR(sgd(), step_size=0), ValueError,
+     r"StepLR: step_size must be a positive number of epochs, got 0"),
+    ("step_lr_step_size_negative", lambda: optim.lr_scheduler.StepLR(sgd(), step_size=-2), ValueError,
+     r"got -2"),
+    ("step_lr_step_size_nan", lambda: optim.lr_scheduler.StepLR(sgd(), step_size=NAN), ValueError, r"got nan"),
+    ("step_lr_step_size_string", lambda: optim.lr_scheduler.StepLR(sgd(), step_size="5"), TypeError,
+     r"StepLR: step_size must be a real number, got str '5'"),
+    ("step_lr_gamma_nan", lambda: optim.lr_scheduler.StepLR(sgd(), step_size=2, gamma=NAN), ValueError,
+     r"StepLR: gamma must be a finite number, got nan"),
+    ("exponential_lr_gamma_nan", lambda: optim.lr_scheduler.ExponentialLR(sgd(), gamma=NAN), ValueError,
+     r"ExponentialLR: gamma must be a finite number, got nan"),
+    ("exponential_lr_gamma_inf", lambda: optim.lr_scheduler.ExponentialLR(sgd(), gamma=math.inf), ValueError,
+     r"got inf"),
+    ("plateau_factor_nan", lambda: optim.lr_scheduler.ReduceLROnPlateau(sgd(), factor=NAN), ValueError,
+     r"^Factor should be < 1.0.$"),
+    ("plateau_factor_one", lambda: optim.lr_scheduler.ReduceLROnPlateau(sgd(), factor=1.0), ValueError,
+     r"^Factor should be < 1.0.$"),
+    ("plateau_metric_string", lambda: optim.lr_scheduler.ReduceLROnPlateau(sgd()).step("loss"), ValueError,
+     r"ReduceLROnPlateau.step: metrics must be a number .*got str 'loss'"),
+    ("scheduler_load_not_a_dict", lambda: optim.lr_scheduler.StepLR(sgd(), 2).load_state_dict([1]), TypeError,
+     r"Expected state_dict to be dict-like"),
+]
+
+
+@pytest.mark.parametrize("make, exc, pattern", [case[1:] for case in SCHEDULER_ERRORS],
+                         ids=[case[0] for case in SCHEDULER_ERRORS])
+def test_scheduler_errors(make, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        make()
+
+
+def test_refused_scheduler_leaves_the_optimizer_alone():
+    opt = sgd()
+    with pytest.raises(ValueError):
+        optim.lr_scheduler.StepLR(opt, step_size=0)
+    assert "initial_lr" not in opt.param_groups[0] and opt.param_groups[0]["lr"] == 0.1
