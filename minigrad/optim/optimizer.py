@@ -217,6 +217,9 @@ class Optimizer:
             raise ValueError(f"loaded state dict has a different number of parameter groups "
                              f"({len(saved_groups)} != {len(self.param_groups)})")
         for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
+            if not isinstance(saved, Mapping) or "params" not in saved:
+                raise ValueError(f"loaded state dict's parameter group {i} must be a dict with a 'params' "
+                                 f"list, got {_describe(saved)}")
             if len(saved["params"]) != len(group["params"]):
                 raise ValueError(f"loaded state dict contains a parameter group that doesn't match "
                                  f"the size of optimizer's group {i} ({len(saved['params'])} != "

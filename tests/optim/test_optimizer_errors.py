@@ -208,6 +208,8 @@ LOAD_ERRORS = [
      ValueError, r"different number of parameter groups \(2 != 1\)"),
     ("group_size", optim.Adam, edited(ADAM_STATE, lambda sd: sd["param_groups"][0]["params"].pop()), ValueError,
      r"doesn't match the size of optimizer's group 0 \(1 != 2\)"),
+    ("group_not_a_dict", optim.Adam, edited(ADAM_STATE, lambda sd: sd.update(param_groups=[[0, 1]])), ValueError,
+     r"parameter group 0 must be a dict with a 'params' list, got list \[0, 1\]"),
     ("no_state_entry", optim.Adam, edited(ADAM_STATE, lambda sd: sd.pop("state")), ValueError,
      r"has no 'state' entry"),
     ("not_a_dict", optim.Adam, [("state", {})], TypeError, r"Expected state_dict to be dict-like, got <class 'list'>"),
