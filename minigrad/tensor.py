@@ -63,6 +63,13 @@ def _to_array(data, dtype=None) -> np.ndarray:
 _INT64_RANGE = (-2 ** 63, 2 ** 63 - 1)
 
 
+def _flat_python(data) -> list:
+    """The numbers of nested lists/tuples, flattened (for the rare checks that need their types)."""
+    if isinstance(data, (list, tuple)):
+        return [v for item in data for v in _flat_python(item)]
+    return [data.item() if isinstance(data, np.generic) else data]
+
+
 def _python_array(data, dtype) -> np.ndarray:
     """Python data (numbers, nested lists) as an array, refusing what NumPy would wrap or reject
     with its own words: ints outside int64, ragged lists, and (as PyTorch) Python ints that do not
@@ -76,6 +83,14 @@ def _python_array(data, dtype) -> np.ndarray:
         if int(array.max()) > _INT64_RANGE[1]:
             raise ValueError(f"Overflow when unpacking long long: the Python int {int(array.max())} does not "
                              f"fit in int64 [-2**63, 2**63 - 1]")
+    if array.dtype.kind == "f" and array.size and np.abs(array).max() >= 2 ** 63:
+        # NumPy makes [1, 2**63] float64; PyTorch infers an integer tensor from ints and overflows
+        values = _flat_python(data)
+        big = next((v for v in values if isinstance(v, int) and not _INT64_RANGE[0] <= v <= _INT64_RANGE[1]),
+                   None)
+        if big is not None and not any(isinstance(v, float) for v in values):
+            raise ValueError(f"Overflow when unpacking long long: the Python int {big} does not fit "
+                             f"in int64 [-2**63, 2**63 - 1]")
     if array.dtype == object:  # NumPy's dtype for ints beyond those
         for value in array.flat:
             if isinstance(value, int) and not _INT64_RANGE[0] <= value <= _INT64_RANGE[1]:
