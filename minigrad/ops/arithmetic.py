@@ -60,6 +60,12 @@ def _shape_of(x) -> tuple:
     return x.shape if isinstance(x, np.ndarray) else ()
 
 
+def _describe(x) -> str:
+    if isinstance(x, np.ndarray):
+        return f"{x.dtype} of shape {x.shape}"
+    return f"the Python {type(x).__name__} {x!r}"
+
+
 class _Binary(Function):
     """Shared forward for broadcasting binary ops: promote, compute, explain shape errors."""
 
@@ -104,8 +110,20 @@ class Add(_Binary):
                 unbroadcast(grad, sb) if ctx.needs_input_grad[1] else None)
 
 
+def _is_bool(x) -> bool:
+    return isinstance(x, (bool, np.bool_)) or (isinstance(x, np.ndarray) and x.dtype.kind == "b")
+
+
 class Sub(_Binary):
     compute = staticmethod(np.subtract)
+
+    @classmethod
+    def evaluate(cls, a, b):
+        if _is_bool(a) or _is_bool(b):  # PyTorch's rule (NumPy would give an int or float)
+            raise RuntimeError(f"sub: subtraction, the `-` operator, with a bool tensor is not supported "
+                               f"(operands {_describe(a)} and {_describe(b)}); if you are trying to invert "
+                               "a mask, use the `~` or logical_not() operator instead")
+        return super().evaluate(a, b)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -157,6 +175,15 @@ class Div(_Binary):
 
 class Pow(_Binary):
     compute = staticmethod(np.power)
+
+    @classmethod
+    def evaluate(cls, a, b):
+        if _is_bool(a) and _is_bool(b):
+            if isinstance(b, (bool, np.bool_)) and isinstance(a, np.ndarray):  # PyTorch: x**True, x**False
+                return a, np.asarray(b), (a.copy() if b else np.ones_like(a))
+            raise NotImplementedError(f"pow: not implemented for bool operands ({_describe(a)} and "
+                                      f"{_describe(b)}); convert with .long() or .float() first")
+        return super().evaluate(a, b)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -263,6 +290,9 @@ class Where(Function):
 class Neg(Function):
     @staticmethod
     def forward(ctx, a):
+        if a.dtype.kind == "b":
+            raise RuntimeError(f"neg: negation, the `-` operator, on a bool tensor (shape {a.shape}) is not "
+                               "supported; to invert a mask, use the `~` or logical_not() operator instead")
         return np.negative(a)
 
     @staticmethod
@@ -311,6 +341,8 @@ class Sqrt(Function):
 class Abs(Function):
     @staticmethod
     def forward(ctx, a):
+        if a.dtype.kind == "b":
+            raise NotImplementedError(f"abs: not implemented for bool tensors (shape {a.shape}), as in PyTorch")
         ctx.save_for_backward(a)
         return np.abs(a)
 
@@ -345,6 +377,9 @@ class Clamp(Function):
 def clamp_operands(a, low, high):
     """a and its bounds in their result dtype (an integer tensor clamped to 0.5 gives float32)."""
     bounds = [_scalar(v) for v in (low, high)]
+    if a.dtype.kind == "b" and all(v is None or isinstance(v, bool) for v in bounds):
+        raise NotImplementedError(f"clamp: not implemented for a bool tensor (shape {a.shape}) with bool "
+                                  f"bounds {bounds}, as in PyTorch")
     dtype = result_type(a, *[v for v in bounds if v is not None])
     return (cast_operand(a, dtype),
             *[None if v is None else cast_operand(v, dtype) for v in bounds])

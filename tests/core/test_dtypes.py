@@ -107,6 +107,10 @@ def _t(dtype):
     (mg.bool_, f32, f32), (f64, mg.bool_, f64)],
     ids=lambda v: str(v))
 def test_tensor_tensor_promotion(op, left, right, expected):
+    if op == "sub" and mg.bool_ in (left, right):  # PyTorch refuses `-` with a bool tensor
+        with pytest.raises(RuntimeError, match="subtraction, the `-` operator, with a bool tensor"):
+            BINARY[op](_t(left), _t(right))
+        return
     assert BINARY[op](_t(left), _t(right)).dtype == expected
 
 
