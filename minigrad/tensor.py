@@ -345,7 +345,8 @@ class Tensor:
         its dtype can be cast to this one's (torch.can_cast) and it has this tensor's shape; all the
         checks come before the write, so a refused op changes nothing."""
         self._check_inplace(what)
-        _check_cast(what, result.dtype, self.dtype)
+        if result.dtype != self.dtype:
+            _check_cast(what, result.dtype, self.dtype)
         if result.shape != self.shape:
             raise RuntimeError(f"{what}: output with shape {list(self.shape)} doesn't match the broadcast "
                                f"shape {list(result.shape)}")
@@ -379,6 +380,9 @@ class Tensor:
     def _scaled(self, other, alpha, what: str):
         if alpha == 1:
             return _raw(other)
+        other = _raw(other)
+        if type(other) is np.ndarray and other.dtype.kind == "f" and type(alpha) is float:
+            return other * alpha  # the optimizers' p.add_(g, alpha=-lr): a float stays its dtype
         if self.dtype.kind != "f" and isinstance(alpha, float):
             raise RuntimeError(f"{what}: for integral input tensors, argument alpha must not be a floating "
                                f"point number (got alpha={alpha} for a {self.dtype} tensor)")

@@ -14,6 +14,11 @@ import numpy as np
 from ..autograd.function import Function
 from ..dtypes import DEFAULT_FLOAT, result_type
 
+# NumPy 2 (NEP 50) treats Python scalars as "weak": float32 array * 2.5 stays float32.  NumPy 1.x
+# cast them by value (a 0-d float32 array times 2.0 gave float64), so there they are converted.
+_WEAK_SCALARS = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
+
+
 def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
     """Sum ``grad`` over the axes that broadcasting expanded, so it has ``shape`` again."""
     if grad.shape == shape:
@@ -34,6 +39,15 @@ def _scalar(x):
 def _promote(a, b):
     """Bring two operands (arrays or Python scalars) to their result dtype, by PyTorch's rule in
     minigrad/dtypes.py (``result_type``); Python scalars become 0-d arrays of that dtype."""
+    ta, tb = type(a), type(b)
+    if ta is np.ndarray:  # the fast paths: nothing to convert
+        if tb is np.ndarray:
+            if a.dtype == b.dtype:
+                return a, b
+        elif _WEAK_SCALARS and a.dtype.kind == "f" and (tb is float or tb is int):
+            return a, b  # a Python number never changes a float array's dtype (NumPy 2 agrees)
+    elif tb is np.ndarray and _WEAK_SCALARS and b.dtype.kind == "f" and (ta is float or ta is int):
+        return a, b
     a, b = _scalar(a), _scalar(b)
     dtype = result_type(a, b)
     return cast_operand(a, dtype), cast_operand(b, dtype)
@@ -87,7 +101,7 @@ class _Binary(Function):
                 raise RuntimeError(f"pow: integers to negative integer powers are not allowed ({a.dtype} "
                                    f"base of shape {_shape_of(a)}, exponent of shape {_shape_of(b)})") from None
             raise
-        return a, b, np.asarray(out)
+        return a, b, out if type(out) is np.ndarray else np.asarray(out)
 
     @classmethod
     def run(cls, ctx, a, b):
@@ -111,7 +125,7 @@ class Add(_Binary):
 
 
 def _is_bool(x) -> bool:
-    return isinstance(x, (bool, np.bool_)) or (isinstance(x, np.ndarray) and x.dtype.kind == "b")
+    return x.dtype.kind == "b" if type(x) is np.ndarray else isinstance(x, (bool, np.bool_))
 
 
 class Sub(_Binary):
@@ -123,7 +137,7 @@ class Sub(_Binary):
             raise RuntimeError(f"sub: subtraction, the `-` operator, with a bool tensor is not supported "
                                f"(operands {_describe(a)} and {_describe(b)}); if you are trying to invert "
                                "a mask, use the `~` or logical_not() operator instead")
-        return super().evaluate(a, b)
+        return _Binary.evaluate.__func__(cls, a, b)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -183,7 +197,7 @@ class Pow(_Binary):
                 return a, np.asarray(b), (a.copy() if b else np.ones_like(a))
             raise NotImplementedError(f"pow: not implemented for bool operands ({_describe(a)} and "
                                       f"{_describe(b)}); convert with .long() or .float() first")
-        return super().evaluate(a, b)
+        return _Binary.evaluate.__func__(cls, a, b)
 
     @staticmethod
     def forward(ctx, a, b):
