@@ -227,10 +227,11 @@ class FloorDivide(_Binary):
 
     @staticmethod
     def compute(a, b):
-        if a.dtype.kind == "b":
+        kind = (a if type(a) is np.ndarray else b).dtype.kind  # a Python number only meets a float array
+        if kind == "b":
             raise NotImplementedError(f"floor_divide: not implemented for bool tensors (shapes "
                                       f"{_shape_of(a)} and {_shape_of(b)}); convert with .long() first")
-        if a.dtype.kind in "iu" and np.any(b == 0):
+        if kind in "iu" and np.any(b == 0):
             raise RuntimeError(f"ZeroDivisionError: floor_divide of {a.dtype} operands (shapes {_shape_of(a)} "
                                f"and {_shape_of(b)}) by an integer divisor that is 0")
         with np.errstate(divide="ignore", invalid="ignore"):
