@@ -8,6 +8,7 @@ from .backend import available_backends, backend_status, get_backend, set_backen
 from .creation import (arange, empty, eye, full, full_like, ones, ones_like, rand, rand_like, randint,
                        randn, randn_like, tensor, zeros, zeros_like)
 from .dtypes import bool_, double, float16, float32, float64, int32, int64, long
+from .dtypes import can_cast, int8, int16, promote_types, result_type, uint8
 from .functions import *  # noqa: F401,F403  (the ops as mg. functions)
 from .io import load, save
 from .random import manual_seed

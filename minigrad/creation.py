@@ -1,6 +1,8 @@
 """Factories: tensor, zeros, ones, full, empty, arange, rand, randn, eye and the *_like forms."""
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from .dtypes import DEFAULT_FLOAT
@@ -8,10 +10,36 @@ from .random import get_rng
 from .tensor import Tensor, _as_dtype
 
 
-def _shape(shape) -> tuple:
+def _int(value, what: str, name: str) -> int:
+    """An int argument (a NumPy integer or a 1-element integer tensor too); floats, bools and
+    strings are refused, as PyTorch does, instead of being truncated."""
+    if not isinstance(value, (bool, np.bool_)):
+        try:
+            return operator.index(value)
+        except TypeError:
+            pass
+    raise TypeError(f"{what}(): argument '{name}' must be an int, got {value!r:.40} "
+                    f"({type(value).__name__})")
+
+
+def _number(value, what: str, name: str):
+    """A Python (or NumPy) number, or a 0-d tensor's value; anything else is a TypeError."""
+    if isinstance(value, Tensor) and value.ndim == 0:
+        return value.item()
+    if isinstance(value, (bool, int, float, np.number, np.bool_)):
+        return value
+    raise TypeError(f"{what}(): argument '{name}' must be a number, got {value!r:.40} "
+                    f"({type(value).__name__})")
+
+
+def _shape(shape, what: str = "zeros") -> tuple:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
-    shape = tuple(int(s) for s in shape)
+    for i, s in enumerate(shape):
+        if isinstance(s, (bool, np.bool_)) or not hasattr(s, "__index__"):
+            raise TypeError(f"{what}(): argument 'size' must be a tuple of ints, but found {s!r:.40} of "
+                            f"type {type(s).__name__} at position {i} (size {shape!r:.80})")
+    shape = tuple(operator.index(s) for s in shape)
     if any(s < 0 for s in shape):
         raise ValueError(f"negative dimension in shape {shape}")
     return shape
@@ -26,19 +54,22 @@ def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
 
 
 def zeros(*shape, dtype=None, requires_grad=False) -> Tensor:
-    return _make(np.zeros(_shape(shape), _as_dtype(dtype) or DEFAULT_FLOAT), requires_grad)
+    return _make(np.zeros(_shape(shape, "zeros"), _as_dtype(dtype) or DEFAULT_FLOAT), requires_grad)
 
 
 def ones(*shape, dtype=None, requires_grad=False) -> Tensor:
-    return _make(np.ones(_shape(shape), _as_dtype(dtype) or DEFAULT_FLOAT), requires_grad)
+    return _make(np.ones(_shape(shape, "ones"), _as_dtype(dtype) or DEFAULT_FLOAT), requires_grad)
 
 
 def empty(*shape, dtype=None, requires_grad=False) -> Tensor:
-    return _make(np.empty(_shape(shape), _as_dtype(dtype) or DEFAULT_FLOAT), requires_grad)
+    return _make(np.empty(_shape(shape, "empty"), _as_dtype(dtype) or DEFAULT_FLOAT), requires_grad)
 
 
 def full(shape, fill_value, dtype=None, requires_grad=False) -> Tensor:
-    shape = _shape((shape,) if isinstance(shape, int) else (shape,))
+    shape = _shape((shape,), "full")
+    fill_value = _number(fill_value, "full", "fill_value")
+    if isinstance(fill_value, int) and not isinstance(fill_value, bool) and not -2 ** 63 <= fill_value < 2 ** 63:
+        raise OverflowError(f"full(): fill_value {fill_value} does not fit in int64")
     if dtype is None:
         dtype = DEFAULT_FLOAT if isinstance(fill_value, float) else np.asarray(fill_value).dtype
         dtype = np.int64 if np.dtype(dtype).kind in "iu" else dtype
@@ -48,6 +79,7 @@ def full(shape, fill_value, dtype=None, requires_grad=False) -> Tensor:
 def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> Tensor:
     if end is None:
         start, end = 0, start
+    start, end, step = (_number(v, "arange", name) for v, name in ((start, "start"), (end, "end"), (step, "step")))
     values = np.arange(start, end, step)
     dtype = _as_dtype(dtype) or (np.int64 if values.dtype.kind in "iu" else DEFAULT_FLOAT)
     return _make(values.astype(dtype), requires_grad)
@@ -55,21 +87,30 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> Tensor:
 
 def rand(*shape, dtype=None, requires_grad=False) -> Tensor:
     dtype = _as_dtype(dtype) or DEFAULT_FLOAT
-    return _make(get_rng().random(_shape(shape)).astype(dtype), requires_grad)
+    return _make(get_rng().random(_shape(shape, "rand")).astype(dtype), requires_grad)
 
 
 def randn(*shape, dtype=None, requires_grad=False) -> Tensor:
     dtype = _as_dtype(dtype) or DEFAULT_FLOAT
-    return _make(get_rng().standard_normal(_shape(shape)).astype(dtype), requires_grad)
+    return _make(get_rng().standard_normal(_shape(shape, "randn")).astype(dtype), requires_grad)
 
 
 def randint(low, high=None, size=(), dtype=None) -> Tensor:
+    if isinstance(high, (tuple, list)) and size == ():  # randint(high, size), as PyTorch
+        high, size = None, high
     if high is None:
         low, high = 0, low
-    return Tensor._wrap(get_rng().integers(low, high, size=_shape((size,))).astype(_as_dtype(dtype) or np.int64))
+    low, high = _int(low, "randint", "low"), _int(high, "randint", "high")
+    if low >= high:
+        raise RuntimeError(f"randint(): random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    return Tensor._wrap(get_rng().integers(low, high, size=_shape((size,), "randint")).astype(_as_dtype(dtype) or np.int64))
 
 
 def eye(n: int, m: int | None = None, dtype=None, requires_grad=False) -> Tensor:
+    n = _int(n, "eye", "n")
+    m = None if m is None else _int(m, "eye", "m")
+    if n < 0 or (m is not None and m < 0):
+        raise RuntimeError(f"eye(): n and m must be greater or equal to 0, got n={n}, m={m}")
     return _make(np.eye(n, m, dtype=_as_dtype(dtype) or DEFAULT_FLOAT), requires_grad)
 
 

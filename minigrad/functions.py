@@ -45,6 +45,10 @@ def div(a, b):
     return _t(a) / b
 
 
+def floor_divide(a, b):
+    return _t(a) // b
+
+
 def pow(a, b):  # noqa: A001
     return _t(a) ** b
 
@@ -169,7 +173,7 @@ def detach(x):
     return _t(x).detach()
 
 
-__all__ = ["add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "abs", "clamp", "clip",
+__all__ = ["add", "sub", "mul", "div", "floor_divide", "pow", "neg", "exp", "log", "sqrt", "abs", "clamp", "clip",
            "maximum", "minimum", "where", "sum", "mean", "max", "min", "argmax", "argmin", "reshape",
            "transpose", "permute", "flatten", "squeeze", "unsqueeze", "split", "chunk", "matmul",
            "cat", "stack", "relu", "sigmoid", "tanh", "softmax", "log_softmax", "detach"]

@@ -9,6 +9,7 @@ from .autograd import function as _function
 from .autograd import grad_mode
 from .autograd.engine import run_backward
 from .dtypes import DEFAULT_FLOAT, bool_, float32, float64, int64
+from .dtypes import check_cast as _check_cast
 from .ops import activation as _act
 from .ops import arithmetic as _arith
 from .ops import linalg as _linalg
@@ -20,9 +21,13 @@ def _as_dtype(dtype) -> np.dtype | None:
     if dtype is None:
         return None
     try:
-        return np.dtype(dtype)
+        dtype = np.dtype(dtype)
     except TypeError:
         raise TypeError(f"unknown dtype {dtype!r}; use mg.float32, mg.float64, mg.int64 or mg.bool_") from None
+    if dtype.kind not in "biuf":  # np.dtype('a') is a bytes dtype, 'U' a string one
+        raise TypeError(f"unsupported dtype {dtype!r}: a tensor is bool, integer or floating point; use "
+                        "mg.float32, mg.float64, mg.int64 or mg.bool_")
+    return dtype if dtype.isnative else dtype.newbyteorder("=")
 
 
 def _to_array(data, dtype=None) -> np.ndarray:
@@ -31,8 +36,16 @@ def _to_array(data, dtype=None) -> np.ndarray:
     dtype = _as_dtype(dtype)
     if isinstance(data, Tensor):
         array = data.data
-    else:
+    elif isinstance(data, (np.ndarray, np.generic)):
         array = np.asarray(data)
+        if array.dtype.kind == "u" and array.dtype.itemsize == 8 and array.size and array.max() > 2 ** 63 - 1:
+            if dtype is None:  # minigrad's integer tensors are int64: uint64 values above 2**63 wrap
+                raise RuntimeError(f"value cannot be converted to type int64 without overflow: the uint64 "
+                                   f"array of shape {array.shape} holds {array.max()} > 2**63 - 1")
+    else:
+        array = _python_array(data, dtype)
+    if not array.dtype.isnative:
+        array = array.astype(array.dtype.newbyteorder("="))
     if dtype is not None:
         return np.array(array, dtype=dtype, copy=True) if array.dtype == dtype else array.astype(dtype)
     kind = array.dtype.kind
@@ -45,6 +58,51 @@ def _to_array(data, dtype=None) -> np.ndarray:
     if kind == "b":
         return np.array(array, copy=True)
     raise TypeError(f"cannot make a tensor from data of dtype {array.dtype} ({type(data).__name__})")
+
+
+_INT64_RANGE = (-2 ** 63, 2 ** 63 - 1)
+
+
+def _flat_python(data) -> list:
+    """The numbers of nested lists/tuples, flattened (for the rare checks that need their types)."""
+    if isinstance(data, (list, tuple)):
+        return [v for item in data for v in _flat_python(item)]
+    return [data.item() if isinstance(data, np.generic) else data]
+
+
+def _python_array(data, dtype) -> np.ndarray:
+    """Python data (numbers, nested lists) as an array, refusing what NumPy would wrap or reject
+    with its own words: ints outside int64, ragged lists, and (as PyTorch) Python ints that do not
+    fit the integer dtype asked for."""
+    try:
+        array = np.asarray(data)
+    except (ValueError, TypeError):
+        raise ValueError(f"cannot make a tensor from {type(data).__name__} data: nested lists must be "
+                         f"rectangular (every row of one length), with numbers at the same depth") from None
+    if array.dtype.kind == "u" and array.size:  # NumPy's dtype for Python ints in [2**63, 2**64)
+        if int(array.max()) > _INT64_RANGE[1]:
+            raise ValueError(f"Overflow when unpacking long long: the Python int {int(array.max())} does not "
+                             f"fit in int64 [-2**63, 2**63 - 1]")
+    if array.dtype.kind == "f" and array.size and np.abs(array).max() >= 2 ** 63:
+        # NumPy makes [1, 2**63] float64; PyTorch infers an integer tensor from ints and overflows
+        values = _flat_python(data)
+        big = next((v for v in values if isinstance(v, int) and not _INT64_RANGE[0] <= v <= _INT64_RANGE[1]),
+                   None)
+        if big is not None and not any(isinstance(v, float) for v in values):
+            raise ValueError(f"Overflow when unpacking long long: the Python int {big} does not fit "
+                             f"in int64 [-2**63, 2**63 - 1]")
+    if array.dtype == object:  # NumPy's dtype for ints beyond those
+        for value in array.flat:
+            if isinstance(value, int) and not _INT64_RANGE[0] <= value <= _INT64_RANGE[1]:
+                raise ValueError(f"Overflow when unpacking long long: the Python int {value} does not fit "
+                                 f"in int64 [-2**63, 2**63 - 1]")
+    if dtype is not None and dtype.kind in "iu" and array.dtype.kind in "iu" and array.size:
+        info = np.iinfo(dtype)
+        low, high = array.min(), array.max()
+        if low < info.min or high > info.max:
+            raise RuntimeError(f"value cannot be converted to type {dtype} without overflow: the data holds "
+                               f"{low if low < info.min else high}, outside [{info.min}, {info.max}]")
+    return array
 
 
 class _RemovableHandle:
@@ -307,10 +365,35 @@ class Tensor:
         self._bump_version()
         return self
 
+    def _update_(self, result: np.ndarray, what: str) -> "Tensor":
+        """Write the out-of-place ``result`` of an in-place op into this tensor, as PyTorch: only if
+        its dtype can be cast to this one's (torch.can_cast) and it has this tensor's shape; all the
+        checks come before the write, so a refused op changes nothing."""
+        self._check_inplace(what)
+        if result.dtype != self.dtype:
+            _check_cast(what, result.dtype, self.dtype)
+        if result.shape != self.shape:
+            raise RuntimeError(f"{what}: output with shape {list(self.shape)} doesn't match the broadcast "
+                               f"shape {list(result.shape)}")
+        self.data[...] = result
+        self._bump_version()
+        return self
+
+    def _binary_(self, op, other, what: str) -> "Tensor":
+        return self._update_(op.evaluate(self.data, _raw(other))[2], what)
+
     def zero_(self) -> "Tensor":
         return self._set_(0, "zero_")
 
     def fill_(self, value) -> "Tensor":
+        if isinstance(value, Tensor):
+            if value.ndim != 0:
+                raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                                   f"{value.ndim} dimensions (shape {value.shape})")
+            value = value.data
+        elif not isinstance(value, (bool, int, float, np.number, np.bool_)):
+            raise TypeError(f"fill_: value must be a number or a 0-d tensor, got {type(value).__name__} "
+                            f"({value!r:.40})")
         return self._set_(value, "fill_")
 
     def copy_(self, other) -> "Tensor":
@@ -319,17 +402,34 @@ class Tensor:
             raise RuntimeError(f"copy_: cannot copy shape {source.shape} into shape {self.shape}")
         return self._set_(source, "copy_")
 
+    def _scaled(self, other, alpha, what: str):
+        if alpha == 1:
+            return _raw(other)
+        other = _raw(other)
+        if type(other) is np.ndarray and other.dtype.kind == "f" and type(alpha) is float:
+            return other * alpha  # the optimizers' p.add_(g, alpha=-lr): a float stays its dtype
+        if self.dtype.kind != "f" and isinstance(alpha, float):
+            raise RuntimeError(f"{what}: for integral input tensors, argument alpha must not be a floating "
+                               f"point number (got alpha={alpha} for a {self.dtype} tensor)")
+        return _arith.Mul.evaluate(_raw(other), alpha)[2]
+
     def add_(self, other, alpha=1) -> "Tensor":
-        return self._set_(self.data + alpha * _raw(other), "add_")
+        return self._binary_(_arith.Add, self._scaled(other, alpha, "add_"), "add_")
 
     def sub_(self, other, alpha=1) -> "Tensor":
-        return self._set_(self.data - alpha * _raw(other), "sub_")
+        return self._binary_(_arith.Sub, self._scaled(other, alpha, "sub_"), "sub_")
 
     def mul_(self, other) -> "Tensor":
-        return self._set_(self.data * _raw(other), "mul_")
+        return self._binary_(_arith.Mul, other, "mul_")
 
     def div_(self, other) -> "Tensor":
-        return self._set_(self.data / _raw(other), "div_")
+        return self._binary_(_arith.Div, other, "div_")
+
+    def pow_(self, other) -> "Tensor":
+        return self._binary_(_arith.Pow, other, "pow_")
+
+    def floor_divide_(self, other) -> "Tensor":
+        return self._binary_(_arith.FloorDivide, other, "floor_divide_")
 
     # `p -= lr * p.grad` updates p itself, as in PyTorch (a rebinding would silently train nothing)
     def __iadd__(self, other):
@@ -344,14 +444,30 @@ class Tensor:
     def __itruediv__(self, other):
         return self.div_(other)
 
+    def __ipow__(self, other):
+        return self.pow_(other)
+
+    def __ifloordiv__(self, other):
+        return self.floor_divide_(other)
+
     def clamp_(self, min=None, max=None) -> "Tensor":
-        return self._set_(np.clip(self.data, min, max), "clamp_")
+        if min is None and max is None:
+            raise ValueError("clamp_: at least one of min and max must be given")
+        a, low, high = _arith.clamp_operands(self.data, _raw(min), _raw(max))
+        return self._update_(np.clip(a, low, high), "clamp_")
+
+    def _check_float_fill(self, what: str) -> None:
+        if self.dtype.kind != "f":
+            raise NotImplementedError(f"{what}: not implemented for {self.dtype} tensors (shape "
+                                      f"{self.shape}): random floats need a floating-point tensor")
 
     def uniform_(self, a: float = 0.0, b: float = 1.0) -> "Tensor":
+        self._check_float_fill("uniform_")
         from .random import get_rng
         return self._set_(get_rng().uniform(a, b, self.shape), "uniform_")
 
     def normal_(self, mean: float = 0.0, std: float = 1.0) -> "Tensor":
+        self._check_float_fill("normal_")
         from .random import get_rng
         return self._set_(get_rng().normal(mean, std, self.shape), "normal_")
 
@@ -385,6 +501,12 @@ class Tensor:
 
     def __rpow__(self, other):
         return _arith.Pow.apply(other, self)
+
+    def __floordiv__(self, other):
+        return _arith.FloorDivide.apply(self, other)
+
+    def __rfloordiv__(self, other):
+        return _arith.FloorDivide.apply(other, self)
 
     def __neg__(self):
         return _arith.Neg.apply(self)
@@ -432,6 +554,9 @@ class Tensor:
 
     def pow(self, other):
         return self ** other
+
+    def floor_divide(self, other):
+        return self // other
 
     def neg(self):
         return -self

@@ -277,10 +277,16 @@ def binary_cross_entropy(input, target, weight=None, reduction: str = "mean") ->
     _check_same_shape("binary_cross_entropy", input, target)
     if input.data.size:
         low, high = float(input.data.min()), float(input.data.max())
-        if low < 0 or high > 1:
-            raise ValueError(f"binary_cross_entropy: input values must be probabilities in [0, 1], got "
-                             f"min {low:g} and max {high:g} (apply sigmoid first, or use "
-                             "binary_cross_entropy_with_logits on the raw scores)")
+        if not (low >= 0 and high <= 1):  # NaN fails too; PyTorch raises RuntimeError
+            raise RuntimeError(f"binary_cross_entropy: all elements of input should be between 0 and 1: "
+                               f"input values must be probabilities in [0, 1], got min {low:g} and max "
+                               f"{high:g} (apply sigmoid first, or use binary_cross_entropy_with_logits on "
+                               "the raw scores)")
+    if target.data.size:
+        low, high = float(target.data.min()), float(target.data.max())
+        if not (low >= 0 and high <= 1):
+            raise RuntimeError(f"binary_cross_entropy: all elements of target should be between 0 and 1, "
+                               f"got min {low:g} and max {high:g} (target shape {target.shape})")
     weight = _check_broadcast_weight("binary_cross_entropy", "weight", weight, input.shape)
     return _loss.BCELoss.apply(input, target, weight, reduction)
 

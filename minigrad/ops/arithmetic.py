@@ -1,9 +1,10 @@
 """Elementwise arithmetic: where the forwards and backwards of + - * / ** and friends live.
 
-dtype rule for two operands: float64 with float32 gives float64; an integer or bool tensor
-meets a float one by taking the float's dtype; an integer tensor with a Python float gives
-float32 (the default float).  Python scalars never widen a float tensor.  True division,
-exp, log and sqrt of integer tensors give float32, as PyTorch.
+dtype rule for two operands: PyTorch's ``torch.result_type``, implemented once in
+minigrad/dtypes.py: float64 with float32 gives float64; an integer or bool tensor meets a
+float one by taking the float's dtype; an integer tensor with a Python float gives float32
+(the default float).  Python scalars and 0-d tensors never widen a tensor with dims.  True
+division, exp, log and sqrt of integer tensors give float32, as PyTorch.
 Gradients of broadcast operands are summed back to each operand's shape (``unbroadcast``).
 """
 from __future__ import annotations
@@ -11,12 +12,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Function
-from ..dtypes import DEFAULT_FLOAT
+from ..dtypes import DEFAULT_FLOAT, result_type
 
-# NumPy 1.x casts by value: a Python scalar met by a 0-d array (or by an array whose dtype cannot
-# hold its value, e.g. float32 * 1e40) is promoted as a float64 / int64 of its own, so a 0-d
-# float32 tensor times 2.0 gave float64 there.  NumPy 2 (NEP 50) treats Python scalars as "weak".
-_VALUE_BASED_CASTING = np.lib.NumpyVersion(np.__version__) < "2.0.0"
+# NumPy 2 (NEP 50) treats Python scalars as "weak": float32 array * 2.5 stays float32.  NumPy 1.x
+# cast them by value (a 0-d float32 array times 2.0 gave float64), so there they are converted.
+_WEAK_SCALARS = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
@@ -37,25 +37,29 @@ def _scalar(x):
 
 
 def _promote(a, b):
-    """Apply the module's dtype rule to two operands (arrays or Python scalars)."""
+    """Bring two operands (arrays or Python scalars) to their result dtype, by PyTorch's rule in
+    minigrad/dtypes.py (``result_type``); Python scalars become 0-d arrays of that dtype."""
+    ta, tb = type(a), type(b)
+    if ta is np.ndarray:  # the fast paths: nothing to convert
+        if tb is np.ndarray:
+            if a.dtype == b.dtype:
+                return a, b
+        elif _WEAK_SCALARS and a.dtype.kind == "f" and (tb is float or tb is int):
+            return a, b  # a Python number never changes a float array's dtype (NumPy 2 agrees)
+    elif tb is np.ndarray and _WEAK_SCALARS and b.dtype.kind == "f" and (ta is float or ta is int):
+        return a, b
     a, b = _scalar(a), _scalar(b)
-    a_array, b_array = isinstance(a, np.ndarray), isinstance(b, np.ndarray)
-    if a_array and b_array:
-        ka, kb = a.dtype.kind, b.dtype.kind
-        if ka == "f" and kb != "f":
-            b = b.astype(a.dtype)
-        elif kb == "f" and ka != "f":
-            a = a.astype(b.dtype)
-    elif a_array and a.dtype.kind != "f" and isinstance(b, float):
-        a = a.astype(DEFAULT_FLOAT)
-    elif b_array and b.dtype.kind != "f" and isinstance(a, float):
-        b = b.astype(DEFAULT_FLOAT)
-    if _VALUE_BASED_CASTING:  # what NumPy 2 does by itself: the scalar takes the float array's dtype
-        if a_array and a.dtype.kind == "f" and isinstance(b, (int, float)):
-            b = np.asarray(b, dtype=a.dtype)
-        elif b_array and b.dtype.kind == "f" and isinstance(a, (int, float)):
-            a = np.asarray(a, dtype=b.dtype)
-    return a, b
+    dtype = result_type(a, b)
+    return cast_operand(a, dtype), cast_operand(b, dtype)
+
+
+def cast_operand(x, dtype: np.dtype):
+    """An array or Python scalar in ``dtype`` (a Python int outside int64 is refused, as PyTorch)."""
+    if isinstance(x, np.ndarray):
+        return x if x.dtype == dtype else x.astype(dtype)
+    if isinstance(x, int) and not isinstance(x, bool) and not -2 ** 63 <= x < 2 ** 63:
+        raise OverflowError(f"the Python int {x} does not fit in int64 (an operand of an op whose result dtype is {dtype})")
+    return np.asarray(x).astype(dtype, copy=False)
 
 
 def as_float(x):
@@ -70,6 +74,12 @@ def _shape_of(x) -> tuple:
     return x.shape if isinstance(x, np.ndarray) else ()
 
 
+def _describe(x) -> str:
+    if isinstance(x, np.ndarray):
+        return f"{x.dtype} of shape {x.shape}"
+    return f"the Python {type(x).__name__} {x!r}"
+
+
 class _Binary(Function):
     """Shared forward for broadcasting binary ops: promote, compute, explain shape errors."""
 
@@ -78,7 +88,8 @@ class _Binary(Function):
         raise NotImplementedError("a binary op sets compute to its NumPy ufunc")
 
     @classmethod
-    def run(cls, ctx, a, b):
+    def evaluate(cls, a, b):
+        """(a, b, result) with a and b promoted: the forward without a graph (in-place ops use it)."""
         a, b = _promote(a, b)
         try:
             out = cls.compute(a, b)
@@ -86,9 +97,17 @@ class _Binary(Function):
             if "broadcast" in str(exc):
                 raise ValueError(f"{cls.__name__.lower()}: shapes {_shape_of(a)} and {_shape_of(b)} "
                                  "cannot be broadcast together") from None
+            if "negative integer powers" in str(exc):  # NumPy's ValueError; PyTorch's RuntimeError
+                raise RuntimeError(f"pow: integers to negative integer powers are not allowed ({a.dtype} "
+                                   f"base of shape {_shape_of(a)}, exponent of shape {_shape_of(b)})") from None
             raise
+        return a, b, out if type(out) is np.ndarray else np.asarray(out)
+
+    @classmethod
+    def run(cls, ctx, a, b):
+        a, b, out = cls.evaluate(a, b)
         ctx.shapes = (_shape_of(a), _shape_of(b))
-        return a, b, np.asarray(out)
+        return a, b, out
 
 
 class Add(_Binary):
@@ -105,8 +124,20 @@ class Add(_Binary):
                 unbroadcast(grad, sb) if ctx.needs_input_grad[1] else None)
 
 
+def _is_bool(x) -> bool:
+    return x.dtype.kind == "b" if type(x) is np.ndarray else isinstance(x, (bool, np.bool_))
+
+
 class Sub(_Binary):
     compute = staticmethod(np.subtract)
+
+    @classmethod
+    def evaluate(cls, a, b):
+        if _is_bool(a) or _is_bool(b):  # PyTorch's rule (NumPy would give an int or float)
+            raise RuntimeError(f"sub: subtraction, the `-` operator, with a bool tensor is not supported "
+                               f"(operands {_describe(a)} and {_describe(b)}); if you are trying to invert "
+                               "a mask, use the `~` or logical_not() operator instead")
+        return _Binary.evaluate.__func__(cls, a, b)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -159,6 +190,15 @@ class Div(_Binary):
 class Pow(_Binary):
     compute = staticmethod(np.power)
 
+    @classmethod
+    def evaluate(cls, a, b):
+        if _is_bool(a) and _is_bool(b):
+            if isinstance(b, (bool, np.bool_)) and isinstance(a, np.ndarray):  # PyTorch: x**True, x**False
+                return a, np.asarray(b), (a.copy() if b else np.ones_like(a))
+            raise NotImplementedError(f"pow: not implemented for bool operands ({_describe(a)} and "
+                                      f"{_describe(b)}); convert with .long() or .float() first")
+        return _Binary.evaluate.__func__(cls, a, b)
+
     @staticmethod
     def forward(ctx, a, b):
         a, b, out = Pow.run(ctx, a, b)
@@ -178,6 +218,33 @@ class Pow(_Binary):
             if ctx.needs_input_grad[1]:  # d(a^b)/db = a^b·ln a
                 grad_b = unbroadcast(np.where((a == 0) & (b >= 0), 0, grad * out * np.log(a)), sb)
         return grad_a, grad_b
+
+
+class FloorDivide(_Binary):
+    """a // b rounded toward -inf (as Python and PyTorch); an integer divisor of 0 raises
+    PyTorch's "ZeroDivisionError", a float one gives inf or nan.  PyTorch defines no
+    derivative for floor_divide: backward through it raises."""
+
+    @staticmethod
+    def compute(a, b):
+        kind = (a if type(a) is np.ndarray else b).dtype.kind  # a Python number only meets a float array
+        if kind == "b":
+            raise NotImplementedError(f"floor_divide: not implemented for bool tensors (shapes "
+                                      f"{_shape_of(a)} and {_shape_of(b)}); convert with .long() first")
+        if kind in "iu" and np.any(b == 0):
+            raise RuntimeError(f"ZeroDivisionError: floor_divide of {a.dtype} operands (shapes {_shape_of(a)} "
+                               f"and {_shape_of(b)}) by an integer divisor that is 0")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.floor_divide(a, b)
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return FloorDivide.run(ctx, a, b)[2]
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise RuntimeError("derivative for floor_divide is not implemented (as in PyTorch): the result "
+                           "is piecewise constant; detach its operands to use it in a graph")
 
 
 class _Extremum(_Binary):
@@ -220,8 +287,6 @@ class Where(Function):
         except ValueError:
             raise ValueError(f"where: condition {condition.shape}, {_shape_of(a)} and {_shape_of(b)} "
                              "cannot be broadcast together") from None
-        if out.dtype.kind == "f" and out.dtype.itemsize < 4:
-            out = out.astype(DEFAULT_FLOAT)
         ctx.save_for_backward(condition)
         ctx.shapes = (_shape_of(a), _shape_of(b))
         return out
@@ -240,6 +305,9 @@ class Where(Function):
 class Neg(Function):
     @staticmethod
     def forward(ctx, a):
+        if a.dtype.kind == "b":
+            raise RuntimeError(f"neg: negation, the `-` operator, on a bool tensor (shape {a.shape}) is not "
+                               "supported; to invert a mask, use the `~` or logical_not() operator instead")
         return np.negative(a)
 
     @staticmethod
@@ -288,6 +356,8 @@ class Sqrt(Function):
 class Abs(Function):
     @staticmethod
     def forward(ctx, a):
+        if a.dtype.kind == "b":
+            raise NotImplementedError(f"abs: not implemented for bool tensors (shape {a.shape}), as in PyTorch")
         ctx.save_for_backward(a)
         return np.abs(a)
 
@@ -302,10 +372,9 @@ class Clamp(Function):
 
     @staticmethod
     def forward(ctx, a, low, high):
+        a, low, high = clamp_operands(a, low, high)
         ctx.save_for_backward(a)
         ctx.bounds = (low, high)
-        if a.dtype.kind == "f":  # float bounds in a's dtype: NumPy 1 would widen a 0-d float32 to float64
-            low, high = [a.dtype.type(v) if isinstance(v, (int, float)) else v for v in (low, high)]
         return np.clip(a, low, high)
 
     @staticmethod
@@ -318,6 +387,17 @@ class Clamp(Function):
         if high is not None:
             inside &= a <= high
         return grad * inside, None, None
+
+
+def clamp_operands(a, low, high):
+    """a and its bounds in their result dtype (an integer tensor clamped to 0.5 gives float32)."""
+    bounds = [_scalar(v) for v in (low, high)]
+    if a.dtype.kind == "b" and all(v is None or isinstance(v, bool) for v in bounds):
+        raise NotImplementedError(f"clamp: not implemented for a bool tensor (shape {a.shape}) with bool "
+                                  f"bounds {bounds}, as in PyTorch")
+    dtype = result_type(a, *[v for v in bounds if v is not None])
+    return (cast_operand(a, dtype),
+            *[None if v is None else cast_operand(v, dtype) for v in bounds])
 
 
 def clamp(x, min=None, max=None):

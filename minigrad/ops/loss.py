@@ -17,6 +17,19 @@ from .arithmetic import _promote
 REDUCTIONS = ("mean", "sum", "none")
 
 
+def _describe(x, y) -> str:
+    return f"input {x.dtype} of shape {x.shape}, target {y.dtype} of shape {y.shape}"
+
+
+def float_only(what: str, x, y=None) -> None:
+    """PyTorch's loss kernels exist for floating dtypes only; an integer or bool input (after
+    promotion with the target) raises its NotImplementedError instead of an integer "loss"."""
+    if x.dtype.kind != "f":
+        detail = f"input {x.dtype} of shape {x.shape}" if y is None else _describe(x, y)
+        raise NotImplementedError(f"{what}: not implemented for {x.dtype} inputs ({detail}); losses need a "
+                                  "floating-point input: convert with .float()")
+
+
 def reduce(loss: np.ndarray, reduction: str, denominator=None) -> np.ndarray:
     """Sum or average the elementwise ``loss`` (over ``denominator`` if given, else its size)."""
     if reduction == "none":
@@ -45,7 +58,10 @@ class MSELoss(Function):
 
     @staticmethod
     def forward(ctx, x, y, reduction):
+        x0, y0 = x, y
         x, y = _promote(x, y)
+        if x.dtype.kind != "f":
+            float_only("mse_loss", x0, y0)
         diff = x - y
         ctx.save_for_backward(diff)
         ctx.reduction = reduction
@@ -64,7 +80,14 @@ class L1Loss(Function):
 
     @staticmethod
     def forward(ctx, x, y, reduction):
+        x0, y0 = x, y
         x, y = _promote(x, y)
+        if x.dtype.kind == "b":  # as PyTorch, whose l1_loss is (x - y).abs() then the reduction
+            raise RuntimeError(f"l1_loss: subtraction of two bool tensors is not supported ({_describe(x0, y0)}); "
+                               "convert with .float()")
+        if x.dtype.kind != "f" and reduction == "mean":
+            raise RuntimeError(f"l1_loss: mean(): could not infer output dtype; the input dtype must be a "
+                               f"floating point one, got {x.dtype} ({_describe(x0, y0)}); convert with .float()")
         diff = x - y
         ctx.save_for_backward(np.sign(diff))
         ctx.reduction = reduction
@@ -87,6 +110,7 @@ class BCELoss(Function):
 
     @staticmethod
     def forward(ctx, p, y, weight, reduction):
+        float_only("binary_cross_entropy", p, y)
         p, y = _promote(p, y)
         with np.errstate(divide="ignore"):  # log(0) = -inf, clamped just below
             log_p = np.maximum(np.log(p), -100)
@@ -120,6 +144,7 @@ class BCEWithLogitsLoss(Function):
 
     @staticmethod
     def forward(ctx, x, y, weight, pos_weight, reduction):
+        float_only("binary_cross_entropy_with_logits", x, y)
         x, y = _promote(x, y)
         softplus_neg = np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))
         log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * y
@@ -173,6 +198,7 @@ class NLLLoss(Function):
 
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction):
+        float_only("nll_loss", x)
         valid = target != ignore_index
         index = at_class(np.where(valid, target, 0))
         target_weight = valid.astype(x.dtype) if weight is None else weight[index[1]] * valid

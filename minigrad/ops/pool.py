@@ -14,8 +14,8 @@ from .conv import pair
 
 
 def _as_float(x: np.ndarray, op: str) -> np.ndarray:
-    if x.dtype.kind == "f" and x.dtype in (np.float32, np.float64):
-        return np.ascontiguousarray(x)
+    if x.dtype.kind == "f" and x.dtype.itemsize in (4, 8):  # in native byte order: '>f8' stays float64
+        return np.ascontiguousarray(x, dtype=x.dtype.newbyteorder("="))
     if x.dtype.kind in "fiub":
         return np.ascontiguousarray(x, dtype=np.float32)
     raise TypeError(f"{op}: expected a float, integer or bool tensor, got {x.dtype}")

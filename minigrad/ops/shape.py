@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.function import Function
+from ..dtypes import result_type
 from .arithmetic import unbroadcast
 from .reduce import normalize_dim
 
@@ -161,7 +162,7 @@ class Cat(Function):
                                  f"{reference} and {array.shape}")
         ctx.dim = dim
         ctx.bounds = np.cumsum([a.shape[dim] for a in arrays])[:-1]
-        return np.concatenate(arrays, axis=dim)
+        return np.concatenate(arrays, axis=dim, dtype=result_type(*arrays), casting="unsafe")  # PyTorch's promotion
 
     @staticmethod
     def backward(ctx, grad):
@@ -178,7 +179,7 @@ class Stack(Function):
                 raise ValueError(f"stack: every tensor must have the same shape; got {reference} and "
                                  f"{array.shape}")
         ctx.dim = dim
-        return np.stack(arrays, axis=dim)
+        return np.stack(arrays, axis=dim, dtype=result_type(*arrays), casting="unsafe")  # PyTorch's promotion
 
     @staticmethod
     def backward(ctx, grad):

@@ -107,6 +107,10 @@ def _t(dtype):
     (mg.bool_, f32, f32), (f64, mg.bool_, f64)],
     ids=lambda v: str(v))
 def test_tensor_tensor_promotion(op, left, right, expected):
+    if op == "sub" and mg.bool_ in (left, right):  # PyTorch refuses `-` with a bool tensor
+        with pytest.raises(RuntimeError, match="subtraction, the `-` operator, with a bool tensor"):
+            BINARY[op](_t(left), _t(right))
+        return
     assert BINARY[op](_t(left), _t(right)).dtype == expected
 
 
@@ -208,3 +212,178 @@ def test_a_0d_float32_tensor_with_python_scalars_stays_float32(op):
     assert y.dtype == f32
     y.backward()
     assert s.grad.dtype == f32
+
+
+# ---------------------------------------------------------------- issue 20: bad input, dtype cases ---------
+BIG_ENDIAN = np.arange(16.).astype(">f8").reshape(1, 1, 4, 4)
+
+DTYPE_ERRORS = [
+    # (id, op lambda, exception class, message regex) — the class PyTorch raises for the same input
+    ("int_2p63", lambda: mg.tensor(2 ** 63), ValueError,
+     r"Overflow when unpacking long long: the Python int 9223372036854775808 does not fit in int64"),
+    ("int_list_2p63", lambda: mg.tensor([1, 2 ** 63]), ValueError, r"Overflow.*9223372036854775808"),
+    ("int_2p64", lambda: mg.tensor([[2 ** 64]]), ValueError, r"Overflow.*18446744073709551616"),
+    ("int_below_int64", lambda: mg.tensor(-2 ** 63 - 1), ValueError, r"Overflow.*-9223372036854775809"),
+    ("bool_and_2p63", lambda: mg.tensor([True, 2 ** 63]), ValueError, r"Overflow"),
+    ("uint64_array", lambda: mg.tensor(np.array([1, 2 ** 63], dtype=np.uint64)), RuntimeError,
+     r"value cannot be converted to type int64 without overflow.*uint64 array of shape \(2,\) holds "
+     r"9223372036854775808"),
+    ("uint8_300", lambda: mg.tensor(300, dtype=np.uint8), RuntimeError,
+     r"value cannot be converted to type uint8 without overflow.*300, outside \[0, 255\]"),
+    ("int32_2p40", lambda: mg.tensor([2 ** 40], dtype=mg.int32), RuntimeError, r"type int32 without overflow"),
+    ("ragged", lambda: mg.tensor([[1, 2], [3]]), ValueError, r"nested lists must be rectangular"),
+    ("add_2p70", lambda: mg.tensor([1]) + 2 ** 70, OverflowError, r"Python int 1180591620717411303424 does not fit"),
+    ("string_dtype", lambda: mg.zeros(2, dtype="S"), TypeError, r"unsupported dtype dtype\('S'\)"),
+    ("arange_string_dtype", lambda: mg.arange(3, dtype="U"), TypeError, r"unsupported dtype"),
+    ("zeros_float", lambda: mg.zeros(2.5), TypeError,
+     r"zeros\(\): argument 'size' must be a tuple of ints, but found 2.5 of type float at position 0"),
+    ("zeros_tuple_float", lambda: mg.zeros((2, 3.0)), TypeError, r"found 3.0 of type float at position 1"),
+    ("zeros_bool", lambda: mg.zeros(True), TypeError, r"found True of type bool"),
+    ("ones_float", lambda: mg.ones(2.0), TypeError, r"ones\(\): argument 'size'"),
+    ("empty_float", lambda: mg.empty(2.5), TypeError, r"empty\(\): argument 'size'"),
+    ("rand_float", lambda: mg.rand(2, 2.5), TypeError, r"rand\(\): argument 'size'"),
+    ("randn_float", lambda: mg.randn(2.5), TypeError, r"randn\(\): argument 'size'"),
+    ("full_str", lambda: mg.full((2,), "a"), TypeError, r"full\(\): argument 'fill_value' must be a number, got 'a' \(str\)"),
+    ("full_none", lambda: mg.full((2,), None), TypeError, r"fill_value.*got None"),
+    ("full_list", lambda: mg.full((2,), [1]), TypeError, r"fill_value.*got \[1\] \(list\)"),
+    ("full_float_size", lambda: mg.full((2.5,), 1), TypeError, r"full\(\): argument 'size'"),
+    ("full_overflow", lambda: mg.full((2,), 2 ** 70), OverflowError, r"fill_value 1180591620717411303424"),
+    ("randint_float_size", lambda: mg.randint(0, 5, (2.5,)), TypeError, r"randint\(\): argument 'size'"),
+    ("randint_float_low", lambda: mg.randint(0.5, 5, (2,)), TypeError, r"randint\(\): argument 'low' must be an int, got 0.5"),
+    ("randint_empty_range", lambda: mg.randint(5, 2, (1,)), RuntimeError, r"from=5 >= to=2"),
+    ("eye_float", lambda: mg.eye(2.5), TypeError, r"eye\(\): argument 'n' must be an int, got 2.5"),
+    ("eye_float_m", lambda: mg.eye(2, 2.5), TypeError, r"argument 'm' must be an int"),
+    ("arange_str", lambda: mg.arange("a"), TypeError, r"arange\(\): argument 'end' must be a number, got 'a'"),
+    ("arange_str_step", lambda: mg.arange(0, 3, "a"), TypeError, r"argument 'step' must be a number"),
+    ("floordiv_int_by_0", lambda: mg.tensor([5]) // 0, RuntimeError, r"ZeroDivisionError"),
+    ("floordiv_int_by_0_tensor", lambda: mg.floor_divide(mg.tensor([5, 6]), mg.tensor([1, 0])), RuntimeError,
+     r"ZeroDivisionError: floor_divide of int64 operands \(shapes \(2,\) and \(2,\)\)"),
+    ("floordiv_bool", lambda: mg.tensor([True]) // mg.tensor([True]), NotImplementedError,
+     r"floor_divide: not implemented for bool"),
+    ("floordiv_backward", lambda: (mg.ones(2, requires_grad=True) // 2).sum().backward(), RuntimeError,
+     r"derivative for floor_divide is not implemented"),
+    ("ifloordiv_float_into_int", lambda: mg.tensor([5]).__ifloordiv__(2.5), RuntimeError,
+     r"floor_divide_: result type Float can't be cast to the desired output type Long"),
+    ("int_negative_power", lambda: mg.tensor([2]) ** -1, RuntimeError,
+     r"pow: integers to negative integer powers are not allowed \(int64 base of shape \(1,\)"),
+    ("bool_sub", lambda: mg.tensor([True]) - 1, RuntimeError, r"subtraction, the `-` operator, with a bool tensor"),
+    ("bool_neg", lambda: -mg.tensor([True]), RuntimeError, r"negation, the `-` operator, on a bool tensor"),
+]
+
+
+@pytest.mark.parametrize("op, exc, pattern", [e[1:] for e in DTYPE_ERRORS], ids=[e[0] for e in DTYPE_ERRORS])
+def test_dtype_errors(op, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        op()
+
+
+TORCH_PAIRS = [
+    # (id, minigrad lambda, the same in torch)
+    ("2p63", lambda: mg.tensor(2 ** 63), lambda torch: torch.tensor(2 ** 63)),
+    ("list_2p63", lambda: mg.tensor([1, 2 ** 63]), lambda torch: torch.tensor([1, 2 ** 63])),
+    ("uint8_300", lambda: mg.tensor(300, dtype=mg.uint8), lambda torch: torch.tensor(300, dtype=torch.uint8)),
+    ("zeros_float", lambda: mg.zeros(2.5), lambda torch: torch.zeros(2.5)),
+    ("full_str", lambda: mg.full((2,), "a"), lambda torch: torch.full((2,), "a")),
+    ("eye_float", lambda: mg.eye(2.5), lambda torch: torch.eye(2.5)),
+    ("floordiv_0", lambda: mg.tensor([5]) // 0, lambda torch: torch.tensor([5]) // 0),
+    ("floordiv_bool", lambda: mg.tensor([True]) // mg.tensor([True]),
+     lambda torch: torch.tensor([True]) // torch.tensor([True])),
+    ("neg_pow", lambda: mg.tensor([2]) ** -1, lambda torch: torch.tensor([2]) ** -1),
+    ("bool_sub", lambda: mg.tensor([True]) - True, lambda torch: torch.tensor([True]) - True),
+    ("int_add_", lambda: mg.tensor([1, 2]).add_(0.5), lambda torch: torch.tensor([1, 2]).add_(0.5)),
+]
+
+
+@pytest.mark.parametrize("mine, theirs", [p[1:] for p in TORCH_PAIRS], ids=[p[0] for p in TORCH_PAIRS])
+def test_dtype_errors_use_torchs_exception_class(mine, theirs):
+    torch = torch_or_skip()
+    with pytest.raises(Exception) as torch_error:  # noqa: PT011
+        theirs(torch)
+    with pytest.raises(torch_error.type):
+        mine()
+
+
+def test_int64_extremes_still_fit():
+    assert mg.tensor(2 ** 63 - 1).item() == 2 ** 63 - 1
+    assert mg.tensor([-2 ** 63]).item() == -2 ** 63
+    assert mg.tensor(np.array([5], dtype=np.uint64)).tolist() == [5]
+    assert mg.tensor([1.5, 2 ** 63]).dtype == f32      # a float among them: float data, as PyTorch
+    assert mg.tensor(np.array([2 ** 63], dtype=np.uint64), dtype=mg.float64).item() == 2.0 ** 63
+
+
+def test_factories_take_integer_like_sizes():
+    assert mg.zeros(np.int64(2)).shape == (2,)
+    assert mg.ones(mg.tensor(3)).shape == (3,)
+    assert mg.full(2, 3).tolist() == [3, 3] and mg.full((2,), True).dtype == mg.bool_
+    assert mg.full((2,), mg.tensor(2.0)).dtype == f32
+    assert mg.randint(5, (2,)).shape == (2,)               # randint(high, size), as PyTorch
+    assert mg.eye(np.int64(2)).shape == (2, 2)
+
+
+@pytest.mark.parametrize("pool", [F.max_pool2d, F.avg_pool2d], ids=["max", "avg"])
+def test_pooling_keeps_a_big_endian_float64_array_float64(pool):
+    out = pool(BIG_ENDIAN, 2)
+    assert out.dtype == f64 and out.dtype.isnative
+    reference = pool(mg.tensor(BIG_ENDIAN, dtype=mg.float64), 2)
+    np.testing.assert_array_equal(out.numpy(), reference.numpy())
+
+
+def test_arrays_enter_in_native_byte_order():
+    for data, dtype in [(BIG_ENDIAN, None), (BIG_ENDIAN, mg.float64), (BIG_ENDIAN.astype(">i4"), None),
+                        (BIG_ENDIAN.astype(">i4"), ">i4")]:
+        assert mg.tensor(data, dtype=dtype).dtype.isnative
+    torch = torch_or_skip()
+    w = mg.ones(1, 1, 3, 3, dtype=mg.float64)
+    assert F.conv2d(BIG_ENDIAN, w).dtype == f64
+    np.testing.assert_allclose(F.conv2d(BIG_ENDIAN, w).numpy(),
+                               torch.nn.functional.conv2d(torch.tensor(BIG_ENDIAN.astype("f8")),
+                                                          torch.ones(1, 1, 3, 3, dtype=torch.float64)).numpy())
+
+
+def test_cat_and_where_promote_as_torch():
+    torch = torch_or_skip()
+    cond = [True, False]
+    cases = [(lambda lib: lib.cat([lib.tensor([1]), lib.tensor([1.0])])),
+             (lambda lib: lib.cat([lib.tensor([True]), lib.tensor([1])])),
+             (lambda lib: lib.stack([lib.tensor([1]), lib.tensor([1.0])])),
+             (lambda lib: lib.where(lib.tensor(cond), 1.0, 0.0)),
+             (lambda lib: lib.where(lib.tensor(cond), 1, 0)),
+             (lambda lib: lib.where(lib.tensor(cond), True, False)),
+             (lambda lib: lib.where(lib.tensor(cond), lib.tensor([1, 2]), 0.5)),
+             (lambda lib: lib.where(lib.tensor(cond), 1, lib.tensor([0.5, 1.5])))]
+    for case in cases:
+        mine, theirs = case(mg), case(torch)
+        assert str(mine.dtype) == str(theirs.dtype).replace("torch.", "")
+        np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("a, b", [([5, 7, -5, -7], 2), ([5, 7, -5, -7], [2, -2, 3, -3]), ([5.5, -5.5, 7.0], 2),
+                                  ([5.0, -1.0, 0.0], 0), ([5.0, -1.0, 0.0], 0.0), (7, [2, -3]), ([7], 2.5),
+                                  ([-7.5, 7.5], [2.0, -2.0])])
+def test_floor_divide_matches_torch(a, b):
+    torch = torch_or_skip()
+    for form in (lambda lib, x, y: x // y, lambda lib, x, y: lib.floor_divide(x, y)):
+        ma, ta = (mg.tensor(a), torch.tensor(a)) if isinstance(a, list) else (a, a)
+        mb, tb = (mg.tensor(b), torch.tensor(b)) if isinstance(b, list) else (b, b)
+        if not isinstance(a, list):
+            mine, theirs = ma // mb, ta // tb
+        else:
+            mine, theirs = form(mg, ma, mb), form(torch, ta, tb)
+        assert str(mine.dtype) == str(theirs.dtype).replace("torch.", "")
+        np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
+
+
+def test_floor_divide_in_place_and_its_missing_derivative():
+    x = mg.tensor([7, -7])
+    x //= 2
+    assert x.tolist() == [3, -4] and x.dtype == i64
+    y = mg.tensor([7.0, -7.0])
+    y.floor_divide_(mg.tensor([2.0, 2.0]))
+    assert y.tolist() == [3.0, -4.0]
+    a = mg.tensor([5.5, -3.0], requires_grad=True)
+    out = a // 2
+    assert out.requires_grad and out.tolist() == [2.0, -2.0]   # as PyTorch: forward fine, backward refused
+    with pytest.raises(RuntimeError, match="derivative for floor_divide is not implemented"):
+        out.sum().backward()
+    with mg.no_grad():
+        assert not (a // 2).requires_grad

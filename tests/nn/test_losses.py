@@ -97,7 +97,8 @@ def test_bce_clamps_log_at_minus_100_like_torch(dtype):
 
 
 def test_bce_input_out_of_range_names_the_values():
-    with pytest.raises(ValueError, match=r"input values must be probabilities in \[0, 1\], got min -0.5 and max 1.5"):
+    # RuntimeError as PyTorch ("all elements of input should be between 0 and 1"), not ValueError
+    with pytest.raises(RuntimeError, match=r"input values must be probabilities in \[0, 1\], got min -0.5 and max 1.5"):
         F.binary_cross_entropy(mg.tensor([-0.5, 1.5]), mg.tensor([0.0, 1.0]))
     with pytest.raises(ValueError, match=r"binary_cross_entropy: input shape \(3, 1\) and target shape \(3,\)"):
         nn.BCELoss()(mg.rand(3, 1), mg.rand(3))
@@ -321,3 +322,80 @@ def test_one_hot_matches_torch():
         F.one_hot(mg.tensor([1, -1]), 5)
     with pytest.raises(TypeError, match="one_hot: indices must be an integer tensor, got dtype float32"):
         F.one_hot(mg.tensor([1.0]), 5)
+
+
+# ---------------------------------------------------------------- issue 20: integer inputs, BCE ranges ------
+LOSS_DTYPE_ERRORS = [
+    # (id, op lambda, exception class, message regex): as PyTorch, which has no integer loss kernels
+    ("mse_int", lambda: F.mse_loss(mg.tensor([1, 2]), mg.tensor([1, 3])), NotImplementedError,
+     r"mse_loss: not implemented for int64 inputs \(input int64 of shape \(2,\), target int64 of shape \(2,\)\)"),
+    ("mse_int_none", lambda: F.mse_loss(mg.tensor([1, 2]), mg.tensor([1, 3]), reduction="none"),
+     NotImplementedError, r"mse_loss: not implemented for int64"),
+    ("mse_bool", lambda: nn.MSELoss()(mg.tensor([True]), mg.tensor([False])), NotImplementedError,
+     r"not implemented for bool"),
+    ("l1_int_mean", lambda: F.l1_loss(mg.tensor([1, 2]), mg.tensor([1, 3])), RuntimeError,
+     r"l1_loss: mean\(\): could not infer output dtype.*got int64"),
+    ("l1_bool", lambda: F.l1_loss(mg.tensor([True]), mg.tensor([False]), reduction="none"), RuntimeError,
+     r"l1_loss: subtraction of two bool tensors"),
+    ("nll_int_input", lambda: F.nll_loss(mg.tensor([[1, 2]]), mg.tensor([0])), NotImplementedError,
+     r"nll_loss: not implemented for int64 inputs \(input int64 of shape \(1, 2\)\)"),
+    ("bce_int_input", lambda: F.binary_cross_entropy(mg.tensor([1]), mg.tensor([1.0])), NotImplementedError,
+     r"binary_cross_entropy: not implemented for int64"),
+    ("bce_logits_int_input", lambda: F.binary_cross_entropy_with_logits(mg.tensor([1]), mg.tensor([1.0])),
+     NotImplementedError, r"binary_cross_entropy_with_logits: not implemented for int64"),
+    ("bce_target_above_1", lambda: F.binary_cross_entropy(mg.tensor([0.5, 0.5]), mg.tensor([0.0, 2.0])),
+     RuntimeError, r"all elements of target should be between 0 and 1, got min 0 and max 2 \(target shape \(2,\)\)"),
+    ("bce_target_negative", lambda: nn.BCELoss()(mg.tensor([0.5]), mg.tensor([-1.0])), RuntimeError,
+     r"all elements of target should be between 0 and 1"),
+    ("bce_target_nan", lambda: F.binary_cross_entropy(mg.tensor([0.5]), mg.tensor([float("nan")])), RuntimeError,
+     r"all elements of target should be between 0 and 1"),
+    ("bce_input_above_1", lambda: F.binary_cross_entropy(mg.tensor([1.5]), mg.tensor([1.0])), RuntimeError,
+     r"all elements of input should be between 0 and 1"),
+    ("bce_input_nan", lambda: F.binary_cross_entropy(mg.tensor([float("nan")]), mg.tensor([1.0])), RuntimeError,
+     r"all elements of input should be between 0 and 1"),
+]
+
+
+@pytest.mark.parametrize("op, exc, pattern", [e[1:] for e in LOSS_DTYPE_ERRORS], ids=[e[0] for e in LOSS_DTYPE_ERRORS])
+def test_loss_dtype_errors(op, exc, pattern):
+    with pytest.raises(exc, match=pattern):
+        op()
+
+
+@pytest.mark.parametrize("mine, theirs", [
+    (lambda: F.mse_loss(mg.tensor([1, 2]), mg.tensor([1, 3])), lambda: TF.mse_loss(torch.tensor([1, 2]), torch.tensor([1, 3]))),
+    (lambda: F.l1_loss(mg.tensor([1, 2]), mg.tensor([1, 3])), lambda: TF.l1_loss(torch.tensor([1, 2]), torch.tensor([1, 3]))),
+    (lambda: F.nll_loss(mg.tensor([[1, 2]]), mg.tensor([0])), lambda: TF.nll_loss(torch.tensor([[1, 2]]), torch.tensor([0]))),
+    (lambda: F.binary_cross_entropy(mg.tensor([0.5]), mg.tensor([2.0])),
+     lambda: TF.binary_cross_entropy(torch.tensor([0.5]), torch.tensor([2.0]))),
+    (lambda: F.binary_cross_entropy(mg.tensor([1.5]), mg.tensor([1.0])),
+     lambda: TF.binary_cross_entropy(torch.tensor([1.5]), torch.tensor([1.0]))),
+], ids=["mse", "l1", "nll", "bce_target", "bce_input"])
+def test_loss_dtype_errors_use_torchs_class(mine, theirs):
+    with pytest.raises(Exception) as torch_error:  # noqa: PT011
+        theirs()
+    with pytest.raises(torch_error.type):
+        mine()
+
+
+@pytest.mark.parametrize("reduction", ["sum", "none"])
+def test_l1_loss_of_integers_with_sum_or_none_stays_integer_as_torch(reduction):
+    mine = F.l1_loss(mg.tensor([1, 2, 5]), mg.tensor([1, 3, 1]), reduction=reduction)
+    theirs = TF.l1_loss(torch.tensor([1, 2, 5]), torch.tensor([1, 3, 1]), reduction=reduction)
+    assert str(mine.dtype) == str(theirs.dtype).replace("torch.", "")
+    np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("name", ["mse", "l1"])
+def test_regression_losses_promote_an_integer_side_to_float(name):
+    mine_fn, theirs_fn = (F.mse_loss, TF.mse_loss) if name == "mse" else (F.l1_loss, TF.l1_loss)
+    for a, b in [([1.0, 2.0], [1, 3]), ([1, 2], [1.0, 3.0])]:
+        mine, theirs = mine_fn(mg.tensor(a), mg.tensor(b)), theirs_fn(torch.tensor(a), torch.tensor(b))
+        assert mine.dtype == mg.float32 and str(theirs.dtype) == "torch.float32"
+        assert mine.item() == pytest.approx(theirs.item())
+
+
+def test_bce_accepts_targets_at_the_bounds():
+    out = F.binary_cross_entropy(mg.tensor([0.25, 0.75]), mg.tensor([0.0, 1.0]))
+    ref = TF.binary_cross_entropy(torch.tensor([0.25, 0.75]), torch.tensor([0.0, 1.0]))
+    assert out.item() == pytest.approx(ref.item(), rel=1e-6)
