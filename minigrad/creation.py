@@ -45,10 +45,33 @@ def full(shape, fill_value, dtype=None, requires_grad=False) -> Tensor:
     return _make(np.full(shape, fill_value, _as_dtype(dtype)), requires_grad)
 
 
+def _arange_bounds(start, end, step):
+    """start, end and step as numbers, checked as PyTorch checks them (RuntimeError), so no
+    ZeroDivisionError or NumPy message reaches the user."""
+    bounds = []
+    for name, value in (("start", start), ("end", end), ("step", step)):
+        if isinstance(value, Tensor) and value.ndim == 0:
+            value = value.item()
+        if not isinstance(value, (int, float, np.integer, np.floating)):
+            raise TypeError(f"arange(): argument '{name}' must be Number, not {type(value).__name__} "
+                            f"({value!r})")
+        bounds.append(value)
+    start, end, step = bounds
+    if step == 0 or np.isnan(step):
+        raise RuntimeError(f"arange: step must be nonzero, got step={step} (start={start}, end={end})")
+    if not (np.isfinite(start) and np.isfinite(end)):
+        raise RuntimeError(f"arange: unsupported range: {start} -> {end} (start and end must be finite)")
+    if (step > 0 and end < start) or (step < 0 and end > start):
+        raise RuntimeError(f"arange: upper bound and lower bound inconsistent with step sign "
+                           f"(start={start}, end={end}, step={step})")
+    return start, end, step
+
+
 def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> Tensor:
     if end is None:
         start, end = 0, start
-    values = np.arange(start, end, step)
+    start, end, step = _arange_bounds(start, end, step)
+    values = np.arange(start, end, step) if np.isfinite(step) else np.zeros(0)  # as PyTorch: empty
     dtype = _as_dtype(dtype) or (np.int64 if values.dtype.kind in "iu" else DEFAULT_FLOAT)
     return _make(values.astype(dtype), requires_grad)
 

@@ -135,13 +135,20 @@ class Tensor:
         return self.permute(*reversed(range(self.ndim)))
 
     def size(self, dim: int | None = None):
-        return self.shape if dim is None else self.shape[dim]
+        if dim is not None and self.ndim == 0:
+            raise IndexError(f"size(): dimension specified as {dim} but the tensor has no dimensions")
+        return self.shape if dim is None else self.shape[_reduce.normalize_dim(dim, self.ndim)]
 
     def dim(self) -> int:
         return self.ndim
 
     def numel(self) -> int:
         return self.data.size
+
+    def __iter__(self):
+        if self.ndim == 0:  # TypeError, as PyTorch (not Python's fallback that loops zero times)
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
 
     def __len__(self) -> int:
         if self.ndim == 0:
@@ -278,9 +285,27 @@ class Tensor:
 
     def _set_(self, array, what: str) -> "Tensor":
         self._check_inplace(what)
-        self.data[...] = array.data if isinstance(array, Tensor) else array
+        target = self.data if self.data.flags.writeable else self._writable_view(array, what)
+        target[...] = array.data if isinstance(array, Tensor) else array
         self._bump_version()
         return self
+
+    def _writable_view(self, array, what: str) -> np.ndarray:
+        """The read-only array of an expanded tensor, writable, for what PyTorch allows on it:
+        zero_ and fill_ with a number write through to the shared memory; every other in-place
+        op on memory shared by several elements raises PyTorch's RuntimeError."""
+        data = self.data
+        overlaps = any(stride == 0 and size > 1 for stride, size in zip(data.strides, data.shape))
+        if overlaps and not (what in ("zero_", "fill_") and not isinstance(array, Tensor)):
+            raise RuntimeError(f"{what}: unsupported operation: more than one element of the written-to "
+                               f"tensor (shape {self.shape}, made by expand) refers to a single memory "
+                               "location. Please clone() the tensor before performing the operation.")
+        base = data.base
+        if (isinstance(base, np.ndarray) and base.flags.writeable
+                and base.__array_interface__["data"][0] == data.__array_interface__["data"][0]):
+            return np.lib.stride_tricks.as_strided(base, data.shape, data.strides)
+        raise RuntimeError(f"{what}: the tensor of shape {self.shape} is read-only and cannot be "
+                           "changed in place; clone() it first")
 
     def zero_(self) -> "Tensor":
         return self._set_(0, "zero_")
@@ -365,9 +390,13 @@ class Tensor:
         return _arith.Neg.apply(self)
 
     def __matmul__(self, other):
+        if not isinstance(other, (Tensor, np.ndarray)):  # Python's TypeError, as PyTorch
+            return NotImplemented
         return _linalg.matmul(self, other)
 
     def __rmatmul__(self, other):
+        if not isinstance(other, (Tensor, np.ndarray)):
+            return NotImplemented
         return _linalg.matmul(other, self)
 
     # comparisons: no gradient, bool results
@@ -522,7 +551,7 @@ def _index_arrays(index):
         if isinstance(item, Tensor):
             item = item.data
         if isinstance(item, list):
-            item = np.asarray(item)
+            item = np.asarray(item) if item else np.zeros(0, dtype=np.int64)  # x[[]]: an empty selection
         if isinstance(item, np.ndarray) and item.dtype.kind not in "biu":
             raise IndexError(f"tensors used as indices must be integer or bool, got {item.dtype}")
         return item
