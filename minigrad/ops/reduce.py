@@ -67,10 +67,15 @@ class Mean(Function):
             raise TypeError(f"mean: needs a floating-point tensor, got {a.dtype}; convert with .float()")
         ctx.shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
         ctx.count = a.size if dims is None else int(np.prod([a.shape[d] for d in dims]))
+        if ctx.count == 0:  # NaN, as PyTorch, without NumPy's "Mean of empty slice" warning
+            with np.errstate(invalid="ignore"):
+                return np.asarray(a.sum(axis=dims, keepdims=keepdim) / a.dtype.type(0))
         return np.asarray(a.mean(axis=dims, keepdims=keepdim))
 
     @staticmethod
     def backward(ctx, grad):
+        if ctx.count == 0:  # the input has no elements: its gradient is empty
+            return np.zeros(ctx.shape, dtype=grad.dtype), None, None
         return _expand_back(grad / ctx.count, ctx.shape, ctx.dims, ctx.keepdim), None, None
 
 
