@@ -275,6 +275,20 @@ class Tensor:
             raise RuntimeError(f"{what}: {kind} of shape {self.shape} that requires grad is being "
                                "changed in place; do it inside `with mg.no_grad():` or use an "
                                "out-of-place op")
+        self._check_overlap(what)
+
+    def _check_overlap(self, what: str) -> None:
+        """PyTorch's RuntimeError for an in-place op on an expanded tensor, whose elements share
+        memory (zero_ and fill_ are allowed: they write one value, as in PyTorch); before any write."""
+        strides = self.data.strides
+        if 0 in strides and what not in ("zero_", "fill_") and any(
+                stride == 0 and size > 1 for stride, size in zip(strides, self.data.shape)):
+            raise RuntimeError(f"{what}: unsupported operation: more than one element of the written-to "
+                               f"tensor (shape {self.shape}, made by expand) refers to a single memory "
+                               "location. Please clone() the tensor before performing the operation.")
+        if not self.data.flags.writeable:
+            raise RuntimeError(f"{what}: the tensor of shape {self.shape} is read-only (its array is a "
+                               "read-only NumPy view) and cannot be changed in place; clone() it first")
 
     @property
     def _version(self) -> int:
@@ -285,27 +299,9 @@ class Tensor:
 
     def _set_(self, array, what: str) -> "Tensor":
         self._check_inplace(what)
-        target = self.data if self.data.flags.writeable else self._writable_view(array, what)
-        target[...] = array.data if isinstance(array, Tensor) else array
+        self.data[...] = array.data if isinstance(array, Tensor) else array
         self._bump_version()
         return self
-
-    def _writable_view(self, array, what: str) -> np.ndarray:
-        """The read-only array of an expanded tensor, writable, for what PyTorch allows on it:
-        zero_ and fill_ with a number write through to the shared memory; every other in-place
-        op on memory shared by several elements raises PyTorch's RuntimeError."""
-        data = self.data
-        overlaps = any(stride == 0 and size > 1 for stride, size in zip(data.strides, data.shape))
-        if overlaps and not (what in ("zero_", "fill_") and not isinstance(array, Tensor)):
-            raise RuntimeError(f"{what}: unsupported operation: more than one element of the written-to "
-                               f"tensor (shape {self.shape}, made by expand) refers to a single memory "
-                               "location. Please clone() the tensor before performing the operation.")
-        base = data.base
-        if (isinstance(base, np.ndarray) and base.flags.writeable
-                and base.__array_interface__["data"][0] == data.__array_interface__["data"][0]):
-            return np.lib.stride_tricks.as_strided(base, data.shape, data.strides)
-        raise RuntimeError(f"{what}: the tensor of shape {self.shape} is read-only and cannot be "
-                           "changed in place; clone() it first")
 
     def zero_(self) -> "Tensor":
         return self._set_(0, "zero_")

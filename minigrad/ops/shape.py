@@ -112,7 +112,12 @@ class Expand(Function):
     @staticmethod
     def forward(ctx, a, shape):
         ctx.shape = a.shape
-        return np.broadcast_to(a, shape)
+        view = np.broadcast_to(a, shape)
+        if not a.flags.writeable:
+            return view
+        # writable, as PyTorch's expand: zero_/fill_ write through to the input; the other in-place
+        # ops refuse it (Tensor._check_overlap)
+        return np.lib.stride_tricks.as_strided(a, view.shape, view.strides)
 
     @staticmethod
     def backward(ctx, grad):
