@@ -45,9 +45,9 @@ def full(shape, fill_value, dtype=None, requires_grad=False) -> Tensor:
     return _make(np.full(shape, fill_value, _as_dtype(dtype)), requires_grad)
 
 
-def _arange_bounds(start, end, step):
-    """start, end and step as numbers, checked as PyTorch checks them (RuntimeError), so no
-    ZeroDivisionError or NumPy message reaches the user."""
+def _arange_checked_is_empty(start, end, step) -> bool:
+    """Check start, end and step as PyTorch does (RuntimeError), so no ZeroDivisionError or NumPy
+    message reaches the user; True for an infinite step, where PyTorch gives an empty tensor."""
     bounds = []
     for name, value in (("start", start), ("end", end), ("step", step)):
         if isinstance(value, Tensor) and value.ndim == 0:
@@ -64,14 +64,15 @@ def _arange_bounds(start, end, step):
     if (step > 0 and end < start) or (step < 0 and end > start):
         raise RuntimeError(f"arange: upper bound and lower bound inconsistent with step sign "
                            f"(start={start}, end={end}, step={step})")
-    return start, end, step
+    return bool(np.isinf(step))
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> Tensor:
+    if _arange_checked_is_empty(*((0, start) if end is None else (start, end)), step):
+        return _make(np.zeros(0, _as_dtype(dtype) or DEFAULT_FLOAT), requires_grad)  # an infinite step
     if end is None:
         start, end = 0, start
-    start, end, step = _arange_bounds(start, end, step)
-    values = np.arange(start, end, step) if np.isfinite(step) else np.zeros(0)  # as PyTorch: empty
+    values = np.arange(start, end, step)
     dtype = _as_dtype(dtype) or (np.int64 if values.dtype.kind in "iu" else DEFAULT_FLOAT)
     return _make(values.astype(dtype), requires_grad)
 
