@@ -53,8 +53,8 @@ def _arange_checked_is_empty(start, end, step) -> bool:
         if isinstance(value, Tensor) and value.ndim == 0:
             value = value.item()
         if not isinstance(value, (int, float, np.integer, np.floating)):
-            raise TypeError(f"arange(): argument '{name}' must be Number, not {type(value).__name__} "
-                            f"({value!r})")
+            raise TypeError(f"arange(): argument '{name}' must be a number, got {value!r:.40} "
+                            f"({type(value).__name__})")
         bounds.append(value)
     start, end, step = bounds
     if step == 0 or np.isnan(step):
