@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..autograd import function as _function
 from ..autograd.function import Function
 from .arithmetic import _promote, unbroadcast
 
@@ -58,8 +59,8 @@ class MatMul(Function):
 def check_tensor_args(what: str, names: tuple, values: tuple, numbers: bool = False) -> None:
     """TypeError with PyTorch's words for an operand that is not a tensor (a list, say), instead of
     an internal AttributeError; NumPy arrays (and numbers, where the op takes them) pass."""
-    from ..tensor import Tensor
-    allowed = (Tensor, np.ndarray, int, float, bool, np.generic) if numbers else (Tensor, np.ndarray)
+    tensor = _function.Tensor  # the Tensor class, registered by minigrad.tensor (no import cycle)
+    allowed = (tensor, np.ndarray, int, float, bool, np.generic) if numbers else (tensor, np.ndarray)
     for position, (name, value) in enumerate(zip(names, values), 1):
         if not isinstance(value, allowed):
             raise TypeError(f"{what}(): argument '{name}' (position {position}) must be Tensor, not "
