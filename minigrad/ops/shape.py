@@ -108,16 +108,26 @@ def transpose(x, dim0: int, dim1: int):
 
 
 # ------------------------------------------------------------------ expand ------------------------
+def _writable_like(view: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """``view`` (of ``a``'s memory) writable, as PyTorch's expand: zero_/fill_ write through to the
+    input, the other in-place ops refuse it (Tensor._check_overlap).  Made on the memory's owner,
+    so the view's base chain still reaches it (version counters are shared through it)."""
+    owner = a
+    while isinstance(owner.base, np.ndarray):
+        owner = owner.base
+    offset = a.__array_interface__["data"][0] - owner.__array_interface__["data"][0]
+    try:
+        return np.ndarray(view.shape, view.dtype, buffer=owner, offset=offset, strides=view.strides)
+    except (TypeError, ValueError, BufferError):  # an owner without a writable buffer: read-only
+        return view
+
+
 class Expand(Function):
     @staticmethod
     def forward(ctx, a, shape):
         ctx.shape = a.shape
         view = np.broadcast_to(a, shape)
-        if not a.flags.writeable:
-            return view
-        # writable, as PyTorch's expand: zero_/fill_ write through to the input; the other in-place
-        # ops refuse it (Tensor._check_overlap)
-        return np.lib.stride_tricks.as_strided(a, view.shape, view.strides)
+        return _writable_like(view, a) if a.flags.writeable and a.size else view
 
     @staticmethod
     def backward(ctx, grad):

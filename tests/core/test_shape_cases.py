@@ -164,6 +164,24 @@ def test_zero_and_fill_on_an_expanded_tensor_write_through_as_torch():
         np.testing.assert_array_equal(base.numpy(), t_base.numpy())
 
 
+def test_zero_through_an_expanded_view_of_a_saved_tensor_is_caught_as_torch():
+    torch = torch_or_skip()
+    for lib in (torch, mg):
+        x = lib.ones(3, requires_grad=True)
+        y = x * 2
+        z = (y * y).sum()
+        with lib.no_grad():
+            y.expand(2, 3).zero_()
+        with pytest.raises(RuntimeError, match="modified by an in-?place operation"):
+            z.backward()
+
+
+def test_expand_gradient_still_sums_over_the_expanded_dims():
+    x = mg.ones(3, requires_grad=True)
+    (x.expand(2, 3) * 2).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [4.0, 4.0, 4.0])
+
+
 def test_in_place_on_a_one_element_expanded_tensor_works_as_torch():
     x = mg.ones(1).expand(1, 1)
     x.add_(1)
