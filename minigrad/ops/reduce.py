@@ -16,7 +16,7 @@ MinMax = namedtuple("MinMax", ["values", "indices"])
 
 
 def normalize_dim(dim: int, ndim: int) -> int:
-    if not isinstance(dim, (int, np.integer)):
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):  # True is no dim, as PyTorch
         raise TypeError(f"dim must be an int, got {type(dim).__name__}")
     low, high = (-ndim, ndim - 1) if ndim else (-1, 0)
     if not low <= dim <= high:

@@ -210,6 +210,10 @@ class GetItem(Function):
 class Cat(Function):
     @staticmethod
     def forward(ctx, dim, *arrays):
+        for position, array in enumerate(arrays):
+            if array.ndim == 0:  # RuntimeError, as PyTorch (not NumPy's IndexError)
+                raise RuntimeError(f"cat: zero-dimensional tensor (at position {position}) cannot be "
+                                   "concatenated; use stack, or reshape it to (1,)")
         reference = arrays[0].shape
         for array in arrays[1:]:
             if array.ndim != len(reference) or any(
@@ -243,7 +247,13 @@ class Stack(Function):
                         for i, need in enumerate(ctx.needs_input_grad[1:])))
 
 
+def _at_least_1d(x, what: str) -> None:
+    if x.ndim == 0:  # RuntimeError, as PyTorch
+        raise RuntimeError(f"{what} expects at least a 1-dimensional tensor, got shape ()")
+
+
 def split(x, split_size_or_sections, dim: int = 0):
+    _at_least_1d(x, "split")
     dim = normalize_dim(dim, x.ndim)
     length = x.shape[dim]
     if isinstance(split_size_or_sections, (int, np.integer)) and not isinstance(split_size_or_sections, bool):
@@ -281,6 +291,7 @@ def split(x, split_size_or_sections, dim: int = 0):
 def chunk(x, chunks: int, dim: int = 0):
     if not isinstance(chunks, (int, np.integer)) or isinstance(chunks, bool):
         raise TypeError(f"chunk: chunks must be an int, got {type(chunks).__name__}")
+    _at_least_1d(x, "chunk")
     length = x.shape[normalize_dim(dim, x.ndim)]
     if chunks <= 0:  # RuntimeError, as PyTorch
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")

@@ -169,6 +169,11 @@ ERRORS = [
     ("stack_dim_range", lambda: mg.stack([m(2), m(2)], dim=5), IndexError, r"dim 5 .*2 dimensions"),
     ("argmax_dim_range", lambda: m(2, 3).argmax(dim=5), IndexError, r"dim 5"),
     ("argmax_dim_float", lambda: m(2, 3).argmax(dim=1.0), TypeError, r"dim must be an int"),
+    ("sum_dim_bool", lambda: m(2, 3).sum(dim=True), TypeError, r"dim must be an int, got bool"),
+    ("split_0d", lambda: m(()).split(1), RuntimeError, r"split expects at least a 1-dimensional tensor"),
+    ("chunk_0d", lambda: m(()).chunk(1), RuntimeError, r"chunk expects at least a 1-dimensional"),
+    ("cat_0d", lambda: mg.cat([m(2), m(())]), RuntimeError,
+     r"zero-dimensional tensor \(at position 1\) cannot be concatenated"),
 ]
 
 

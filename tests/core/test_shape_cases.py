@@ -262,6 +262,10 @@ SAME_CLASS = [
     ("stack_range", lambda L: L.stack([L.ones(2), L.ones(2)], dim=5)),
     ("size_range", lambda L: L.ones(2, 3).size(5)),
     ("argmax_float", lambda L: L.ones(2, 3).argmax(dim=1.0)),
+    ("sum_dim_bool", lambda L: L.ones(2, 3).sum(dim=True)),
+    ("split_0d", lambda L: L.ones(()).split(1)),
+    ("chunk_0d", lambda L: L.ones(()).chunk(1)),
+    ("cat_0d", lambda L: L.cat([L.ones(()), L.ones(())])),
 ]
 
 
