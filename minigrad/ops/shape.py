@@ -127,7 +127,9 @@ class Expand(Function):
     def forward(ctx, a, shape):
         ctx.shape = a.shape
         view = np.broadcast_to(a, shape)
-        return _writable_like(view, a) if a.flags.writeable and a.size else view
+        if not a.size:  # nothing to share: an empty array, writable like any other
+            return np.empty(view.shape, a.dtype)
+        return _writable_like(view, a) if a.flags.writeable else view
 
     @staticmethod
     def backward(ctx, grad):

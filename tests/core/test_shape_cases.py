@@ -182,6 +182,13 @@ def test_expand_gradient_still_sums_over_the_expanded_dims():
     np.testing.assert_array_equal(x.grad.numpy(), [4.0, 4.0, 4.0])
 
 
+def test_in_place_on_an_empty_expanded_tensor_is_a_no_op_as_torch():
+    x = mg.ones(0).expand(2, 0)
+    x.zero_()
+    x.add_(1)
+    assert x.shape == (2, 0)
+
+
 def test_in_place_on_a_one_element_expanded_tensor_works_as_torch():
     x = mg.ones(1).expand(1, 1)
     x.add_(1)
