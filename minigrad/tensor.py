@@ -281,7 +281,7 @@ class Tensor:
         """PyTorch's RuntimeError for an in-place op on an expanded tensor, whose elements share
         memory (zero_ and fill_ are allowed: they write one value, as in PyTorch); before any write."""
         strides = self.data.strides
-        if 0 in strides and what not in ("zero_", "fill_") and any(
+        if 0 in strides and what not in ("zero_", "fill_") and self.data.size and any(
                 stride == 0 and size > 1 for stride, size in zip(strides, self.data.shape)):
             raise RuntimeError(f"{what}: unsupported operation: more than one element of the written-to "
                                f"tensor (shape {self.shape}, made by expand) refers to a single memory "
