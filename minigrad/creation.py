@@ -76,7 +76,31 @@ def full(shape, fill_value, dtype=None, requires_grad=False) -> Tensor:
     return _make(np.full(shape, fill_value, _as_dtype(dtype)), requires_grad)
 
 
+def _arange_checked_is_empty(start, end, step) -> bool:
+    """Check start, end and step as PyTorch does (RuntimeError), so no ZeroDivisionError or NumPy
+    message reaches the user; True for an infinite step, where PyTorch gives an empty tensor."""
+    bounds = []
+    for name, value in (("start", start), ("end", end), ("step", step)):
+        if isinstance(value, Tensor) and value.ndim == 0:
+            value = value.item()
+        if not isinstance(value, (int, float, np.integer, np.floating)):
+            raise TypeError(f"arange(): argument '{name}' must be a number, got {value!r:.40} "
+                            f"({type(value).__name__})")
+        bounds.append(value)
+    start, end, step = bounds
+    if step == 0 or np.isnan(step):
+        raise RuntimeError(f"arange: step must be nonzero, got step={step} (start={start}, end={end})")
+    if not (np.isfinite(start) and np.isfinite(end)):
+        raise RuntimeError(f"arange: unsupported range: {start} -> {end} (start and end must be finite)")
+    if (step > 0 and end < start) or (step < 0 and end > start):
+        raise RuntimeError(f"arange: upper bound and lower bound inconsistent with step sign "
+                           f"(start={start}, end={end}, step={step})")
+    return bool(np.isinf(step))
+
+
 def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> Tensor:
+    if _arange_checked_is_empty(*((0, start) if end is None else (start, end)), step):
+        return _make(np.zeros(0, _as_dtype(dtype) or DEFAULT_FLOAT), requires_grad)  # an infinite step
     if end is None:
         start, end = 0, start
     start, end, step = (_number(v, "arange", name) for v, name in ((start, "start"), (end, "end"), (step, "step")))

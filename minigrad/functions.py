@@ -1,9 +1,11 @@
 """Ops as ``mg.`` functions (the same ops as the Tensor methods)."""
 from __future__ import annotations
 
+import numpy as np
+
 from .ops import arithmetic as _arith
 from .ops import shape as _shape
-from .ops.linalg import matmul
+from .ops.linalg import check_tensor_args, matmul
 from .ops.reduce import normalize_dim
 from .tensor import Tensor
 
@@ -13,6 +15,14 @@ def _t(x) -> Tensor:
 
 
 def _tensors(tensors, what: str) -> list:
+    if isinstance(tensors, Tensor):  # TypeError, as PyTorch (not a cat of the tensor's rows)
+        raise TypeError(f"{what}(): argument 'tensors' (position 1) must be a list or tuple of Tensors, "
+                        f"not Tensor (shape {tensors.shape})")
+    tensors = list(tensors)
+    for i, t in enumerate(tensors):
+        if not isinstance(t, (Tensor, np.ndarray)):  # TypeError, as PyTorch
+            raise TypeError(f"{what}(): expected Tensor as element {i} in argument 0, but got "
+                            f"{type(t).__name__}")
     tensors = [_t(t) for t in tensors]
     if not tensors:
         raise ValueError(f"{what}: expected a non-empty list of tensors")
@@ -81,15 +91,18 @@ clip = clamp
 
 
 def maximum(a, b):
+    check_tensor_args("maximum", ("input", "other"), (a, b), numbers=True)
     return _arith.Maximum.apply(a, b)
 
 
 def minimum(a, b):
+    check_tensor_args("minimum", ("input", "other"), (a, b), numbers=True)
     return _arith.Minimum.apply(a, b)
 
 
 def where(condition, a, b):
     """a where condition holds, else b (condition: a bool tensor or array)."""
+    check_tensor_args("where", ("condition", "input", "other"), (condition, a, b), numbers=True)
     return _arith.Where.apply(condition.data if isinstance(condition, Tensor) else condition, a, b)
 
 

@@ -218,13 +218,20 @@ class Tensor:
         return self.permute(*reversed(range(self.ndim)))
 
     def size(self, dim: int | None = None):
-        return self.shape if dim is None else self.shape[dim]
+        if dim is not None and self.ndim == 0:
+            raise IndexError(f"size(): dimension specified as {dim} but the tensor has no dimensions")
+        return self.shape if dim is None else self.shape[_reduce.normalize_dim(dim, self.ndim)]
 
     def dim(self) -> int:
         return self.ndim
 
     def numel(self) -> int:
         return self.data.size
+
+    def __iter__(self):
+        if self.ndim == 0:  # TypeError, as PyTorch (not Python's fallback that loops zero times)
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
 
     def __len__(self) -> int:
         if self.ndim == 0:
@@ -351,6 +358,20 @@ class Tensor:
             raise RuntimeError(f"{what}: {kind} of shape {self.shape} that requires grad is being "
                                "changed in place; do it inside `with mg.no_grad():` or use an "
                                "out-of-place op")
+        self._check_overlap(what)
+
+    def _check_overlap(self, what: str) -> None:
+        """PyTorch's RuntimeError for an in-place op on an expanded tensor, whose elements share
+        memory (zero_ and fill_ are allowed: they write one value, as in PyTorch); before any write."""
+        strides = self.data.strides
+        if 0 in strides and what not in ("zero_", "fill_") and self.data.size and any(
+                stride == 0 and size > 1 for stride, size in zip(strides, self.data.shape)):
+            raise RuntimeError(f"{what}: unsupported operation: more than one element of the written-to "
+                               f"tensor (shape {self.shape}, made by expand) refers to a single memory "
+                               "location. Please clone() the tensor before performing the operation.")
+        if not self.data.flags.writeable:
+            raise RuntimeError(f"{what}: the tensor of shape {self.shape} is read-only (its array is a "
+                               "read-only NumPy view) and cannot be changed in place; clone() it first")
 
     @property
     def _version(self) -> int:
@@ -512,9 +533,13 @@ class Tensor:
         return _arith.Neg.apply(self)
 
     def __matmul__(self, other):
+        if not isinstance(other, (Tensor, np.ndarray)):  # Python's TypeError, as PyTorch
+            return NotImplemented
         return _linalg.matmul(self, other)
 
     def __rmatmul__(self, other):
+        if not isinstance(other, (Tensor, np.ndarray)):
+            return NotImplemented
         return _linalg.matmul(other, self)
 
     # comparisons: no gradient, bool results
@@ -672,7 +697,7 @@ def _index_arrays(index):
         if isinstance(item, Tensor):
             item = item.data
         if isinstance(item, list):
-            item = np.asarray(item)
+            item = np.asarray(item) if item else np.zeros(0, dtype=np.int64)  # x[[]]: an empty selection
         if isinstance(item, np.ndarray) and item.dtype.kind not in "biu":
             raise IndexError(f"tensors used as indices must be integer or bool, got {item.dtype}")
         return item

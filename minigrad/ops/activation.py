@@ -55,6 +55,10 @@ class Tanh(Function):
 class Softmax(Function):
     @staticmethod
     def forward(ctx, a, dim):
+        if a.size == 0:  # as PyTorch: an empty input gives an empty output, not NumPy's reduction error
+            ctx.dim = dim
+            ctx.save_for_backward(a)
+            return a.copy()
         shifted = np.exp(a - a.max(axis=dim, keepdims=True))
         out = shifted / shifted.sum(axis=dim, keepdims=True)
         ctx.dim = dim
@@ -70,6 +74,10 @@ class Softmax(Function):
 class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, a, dim):
+        if a.size == 0:  # as PyTorch: an empty input gives an empty output
+            ctx.dim = dim
+            ctx.save_for_backward(a)
+            return a.copy()
         shifted = a - a.max(axis=dim, keepdims=True)
         out = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
         ctx.dim = dim

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..autograd import function as _function
 from ..autograd.function import Function
 from .arithmetic import _promote, unbroadcast
 
@@ -55,7 +56,19 @@ class MatMul(Function):
         return grad_a, grad_b
 
 
+def check_tensor_args(what: str, names: tuple, values: tuple, numbers: bool = False) -> None:
+    """TypeError with PyTorch's words for an operand that is not a tensor (a list, say), instead of
+    an internal AttributeError; NumPy arrays (and numbers, where the op takes them) pass."""
+    tensor = _function.Tensor  # the Tensor class, registered by minigrad.tensor (no import cycle)
+    allowed = (tensor, np.ndarray, int, float, bool, np.generic) if numbers else (tensor, np.ndarray)
+    for position, (name, value) in enumerate(zip(names, values), 1):
+        if not isinstance(value, allowed):
+            raise TypeError(f"{what}(): argument '{name}' (position {position}) must be Tensor, not "
+                            f"{type(value).__name__}")
+
+
 def matmul(a, b):
+    check_tensor_args("matmul", ("input", "other"), (a, b))
     return MatMul.apply(a, b)
 
 

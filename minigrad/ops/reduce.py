@@ -16,7 +16,7 @@ MinMax = namedtuple("MinMax", ["values", "indices"])
 
 
 def normalize_dim(dim: int, ndim: int) -> int:
-    if not isinstance(dim, (int, np.integer)):
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):  # True is no dim, as PyTorch
         raise TypeError(f"dim must be an int, got {type(dim).__name__}")
     low, high = (-ndim, ndim - 1) if ndim else (-1, 0)
     if not low <= dim <= high:
@@ -30,6 +30,8 @@ def normalize_dims(dim, ndim: int):
     if dim is None:
         return None
     dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)  # normalize_dim checks each
+    if not dims:  # as PyTorch: dim=() or [] reduces over every dim, not over none
+        return None
     normalized = tuple(sorted({normalize_dim(d, ndim) for d in dims}))
     if len(normalized) != len(dims):
         raise ValueError(f"dim {dim} names a dimension more than once")
@@ -65,10 +67,15 @@ class Mean(Function):
             raise TypeError(f"mean: needs a floating-point tensor, got {a.dtype}; convert with .float()")
         ctx.shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
         ctx.count = a.size if dims is None else int(np.prod([a.shape[d] for d in dims]))
+        if ctx.count == 0:  # NaN, as PyTorch, without NumPy's "Mean of empty slice" warning
+            with np.errstate(invalid="ignore"):
+                return np.asarray(a.sum(axis=dims, keepdims=keepdim) / a.dtype.type(0))
         return np.asarray(a.mean(axis=dims, keepdims=keepdim))
 
     @staticmethod
     def backward(ctx, grad):
+        if ctx.count == 0:  # the input has no elements: its gradient is empty
+            return np.zeros(ctx.shape, dtype=grad.dtype), None, None
         return _expand_back(grad / ctx.count, ctx.shape, ctx.dims, ctx.keepdim), None, None
 
 
@@ -78,7 +85,9 @@ class ExtremumAll(Function):
     @staticmethod
     def forward(ctx, a, kind):
         if a.size == 0:
-            raise RuntimeError(f"{kind}(): the tensor is empty (shape {a.shape})")
+            raise RuntimeError(f"{kind}(): Expected reduction dim to be specified for input.numel() == 0 "
+                               f"(the tensor is empty, shape {a.shape}). Specify the reduction dim "
+                               "with the 'dim' argument.")
         out = np.asarray(a.max() if kind == "max" else a.min())
         ctx.save_for_backward(a, out)
         return out
@@ -86,7 +95,7 @@ class ExtremumAll(Function):
     @staticmethod
     def backward(ctx, grad):
         a, out = ctx.saved_tensors
-        winners = a == out
+        winners = np.isnan(a) if np.isnan(out) else a == out  # a NaN result: the NaNs share it, as PyTorch
         return grad * winners / winners.sum(), None
 
 
@@ -95,8 +104,9 @@ class ExtremumDim(Function):
 
     @staticmethod
     def forward(ctx, a, dim, keepdim, kind):
-        if a.shape[dim] == 0:
-            raise RuntimeError(f"{kind}(dim={dim}): the dimension is empty (shape {a.shape})")
+        if a.shape[dim] == 0:  # IndexError, as PyTorch
+            raise IndexError(f"{kind}(): Expected reduction dim {dim} to have non-zero size "
+                             f"(shape {a.shape})")
         indices = (np.argmax if kind == "max" else np.argmin)(a, axis=dim)
         indices = np.expand_dims(indices, dim)
         values = np.take_along_axis(a, indices, axis=dim)
@@ -130,8 +140,16 @@ def arg_extremum(array: np.ndarray, dim, keepdim: bool, kind: str) -> np.ndarray
     """The int64 indices of the max/min; an array, since indices carry no gradient."""
     finder = np.argmax if kind == "max" else np.argmin
     if dim is None:
+        if array.size == 0:  # IndexError with PyTorch's words, not NumPy's "empty sequence"
+            raise IndexError(f"arg{kind}(): Expected reduction dim to be specified for input.numel() == 0 "
+                             f"(the tensor is empty, shape {array.shape})")
         return np.asarray(finder(array), dtype=np.int64)
     dim = normalize_dim(dim, array.ndim)
+    if array.ndim == 0:
+        return np.zeros((), dtype=np.int64)
+    if array.shape[dim] == 0:
+        raise IndexError(f"arg{kind}(): Expected reduction dim {dim} to have non-zero size "
+                         f"(shape {array.shape})")
     out = finder(array, axis=dim)
     return (np.expand_dims(out, dim) if keepdim else out).astype(np.int64)
 
@@ -141,4 +159,7 @@ def var(x, dim=None, keepdim: bool = False, unbiased: bool = True):
     dims = normalize_dims(dim, x.ndim)
     count = x.data.size if dims is None else int(np.prod([x.shape[d] for d in dims]))
     centred = x - x.mean(dim=dims, keepdim=True)
-    return (centred * centred).sum(dim=dims, keepdim=keepdim) / max(count - int(unbiased), 1)
+    squares = (centred * centred).sum(dim=dims, keepdim=keepdim)
+    if count - int(unbiased) <= 0:  # as PyTorch: no degrees of freedom left gives NaN, not 0
+        return squares * float("nan")
+    return squares / (count - int(unbiased))

@@ -1,6 +1,8 @@
 """Shape ops: reshape, permute, expand, indexing, cat and stack — and the helpers derived from them."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from ..autograd.function import Function
@@ -14,8 +16,15 @@ def normalize_shape(shape: tuple, tensor) -> tuple:
     """Accept reshape(2, 3), reshape((2, 3)) and one -1; check the element count."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
+    for i, s in enumerate(shape):
+        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
+            raise TypeError(f"reshape: shape {tuple(shape)} must be ints, got {type(s).__name__} at index {i}")
     shape = tuple(int(s) for s in shape)
     size = tensor.data.size
+    for i, s in enumerate(shape):
+        if s < -1:  # RuntimeError, as PyTorch
+            raise RuntimeError(f"reshape: invalid shape dimension {s} at index {i} of shape {shape} "
+                               f"(tensor of shape {tensor.shape})")
     if shape.count(-1) > 1:
         raise ValueError(f"reshape: only one dimension can be -1, got {shape}")
     known = int(np.prod([s for s in shape if s != -1]))
@@ -43,6 +52,7 @@ class Reshape(Function):
 
 def flatten(x, start_dim: int = 0, end_dim: int = -1):
     if x.ndim == 0:
+        normalize_dim(start_dim, 0), normalize_dim(end_dim, 0)  # as PyTorch: only 0 or -1
         return x.reshape(1)
     start, end = normalize_dim(start_dim, x.ndim), normalize_dim(end_dim, x.ndim)
     if start > end:
@@ -55,7 +65,7 @@ def squeeze(x, dim=None):
     if dim is None:
         shape = tuple(s for s in x.shape if s != 1)
     else:
-        dims = {normalize_dim(d, x.ndim) for d in ((dim,) if isinstance(dim, int) else dim)}
+        dims = {normalize_dim(d, x.ndim) for d in (dim if isinstance(dim, (tuple, list)) else (dim,))}
         shape = tuple(s for i, s in enumerate(x.shape) if not (i in dims and s == 1))
     return x if shape == x.shape else Reshape.apply(x, shape)
 
@@ -89,6 +99,9 @@ def permute(x, dims):
 
 
 def transpose(x, dim0: int, dim1: int):
+    if x.ndim == 0:  # as PyTorch: dims 0 and -1 of a 0-d tensor name the tensor itself
+        normalize_dim(dim0, 0), normalize_dim(dim1, 0)
+        return Permute.apply(x, ())
     dims = list(range(x.ndim))
     d0, d1 = normalize_dim(dim0, x.ndim), normalize_dim(dim1, x.ndim)
     dims[d0], dims[d1] = dims[d1], dims[d0]
@@ -96,11 +109,28 @@ def transpose(x, dim0: int, dim1: int):
 
 
 # ------------------------------------------------------------------ expand ------------------------
+def _writable_like(view: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """``view`` (of ``a``'s memory) writable, as PyTorch's expand: zero_/fill_ write through to the
+    input, the other in-place ops refuse it (Tensor._check_overlap).  Made on the memory's owner,
+    so the view's base chain still reaches it (version counters are shared through it)."""
+    owner = a
+    while isinstance(owner.base, np.ndarray):
+        owner = owner.base
+    offset = a.__array_interface__["data"][0] - owner.__array_interface__["data"][0]
+    try:
+        return np.ndarray(view.shape, view.dtype, buffer=owner, offset=offset, strides=view.strides)
+    except (TypeError, ValueError, BufferError):  # an owner without a writable buffer: read-only
+        return view
+
+
 class Expand(Function):
     @staticmethod
     def forward(ctx, a, shape):
         ctx.shape = a.shape
-        return np.broadcast_to(a, shape)
+        view = np.broadcast_to(a, shape)
+        if not a.size:  # nothing to share: an empty array, writable like any other
+            return np.empty(view.shape, a.dtype)
+        return _writable_like(view, a) if a.flags.writeable else view
 
     @staticmethod
     def backward(ctx, grad):
@@ -110,11 +140,23 @@ class Expand(Function):
 def expand(x, sizes):
     if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
         sizes = tuple(sizes[0])
+    for i, s in enumerate(sizes):
+        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
+            raise TypeError(f"expand: sizes {tuple(sizes)} must be ints, got {type(s).__name__} at index {i}")
     extra = len(sizes) - x.ndim
     if extra < 0:
         raise ValueError(f"expand: the number of sizes {tuple(sizes)} is less than the tensor's "
                          f"dims {x.shape}")
+    for i, s in enumerate(sizes[:extra]):
+        if s < 0:  # RuntimeError with PyTorch's words
+            raise RuntimeError(f"expand: The expanded size of the tensor ({s}) isn't allowed in a leading, "
+                               f"non-existing dimension {i} (tensor of shape {x.shape}, sizes {tuple(sizes)})")
     shape = tuple(x.shape[i - extra] if s == -1 and i >= extra else s for i, s in enumerate(sizes))
+    for i, s in enumerate(shape):
+        if s < 0:
+            raise RuntimeError(f"expand: The expanded size of the tensor ({s}) must match the existing size "
+                               f"({x.shape[i - extra]}) at non-singleton dimension {i}.  Target sizes: "
+                               f"{tuple(sizes)}.  Tensor sizes: {x.shape}")
     for i, size in enumerate(x.shape):
         if size != 1 and size != shape[i + extra]:
             raise ValueError(f"expand: the tensor of shape {x.shape} cannot be expanded to {tuple(sizes)} "
@@ -128,6 +170,23 @@ def _has_int_array(index) -> bool:
     return any(isinstance(i, np.ndarray) and i.dtype.kind in "iu" for i in items)
 
 
+def _index_error(index, shape: tuple, numpy_message: str) -> str:
+    """minigrad's words (PyTorch's where it has them) for NumPy's IndexError."""
+    if not shape:
+        return (f"index {index!r} is invalid for a tensor of shape (): invalid index of a 0-dim tensor. "
+                "Use `tensor.item()` to convert a 0-dim tensor to a number")
+    bounds = re.search(r"index (-?\d+) is out of bounds for axis (\d+) with size (\d+)", numpy_message)
+    if bounds:
+        reason = f"index {bounds[1]} is out of bounds for dimension {bounds[2]} with size {bounds[3]}"
+    elif "too many indices" in numpy_message:
+        reason = f"too many indices for a tensor of {len(shape)} dimensions"
+    elif "did not match" in numpy_message or "shape mismatch" in numpy_message:
+        reason = "the shape of the mask or the index tensors does not match the indexed dims"
+    else:
+        reason = "only integers, slices, None, ... and integer or bool tensors are valid indices"
+    return f"index {index!r} is invalid for a tensor of shape {shape}: {reason}"
+
+
 class GetItem(Function):
     """x[index], basic or advanced; a repeated index accumulates its gradient."""
 
@@ -136,7 +195,7 @@ class GetItem(Function):
         try:
             out = a[index]
         except IndexError as exc:
-            raise IndexError(f"index {index!r} is invalid for a tensor of shape {a.shape}: {exc}") from None
+            raise IndexError(_index_error(index, a.shape, str(exc))) from None
         ctx.shape, ctx.dtype, ctx.index = a.shape, a.dtype, index
         return np.asarray(out)
 
@@ -154,6 +213,10 @@ class GetItem(Function):
 class Cat(Function):
     @staticmethod
     def forward(ctx, dim, *arrays):
+        for position, array in enumerate(arrays):
+            if array.ndim == 0:  # RuntimeError, as PyTorch (not NumPy's IndexError)
+                raise RuntimeError(f"cat: zero-dimensional tensor (at position {position}) cannot be "
+                                   "concatenated; use stack, or reshape it to (1,)")
         reference = arrays[0].shape
         for array in arrays[1:]:
             if array.ndim != len(reference) or any(
@@ -187,17 +250,37 @@ class Stack(Function):
                         for i, need in enumerate(ctx.needs_input_grad[1:])))
 
 
+def _at_least_1d(x, what: str) -> None:
+    if x.ndim == 0:  # RuntimeError, as PyTorch
+        raise RuntimeError(f"{what} expects at least a 1-dimensional tensor, got shape ()")
+
+
 def split(x, split_size_or_sections, dim: int = 0):
+    _at_least_1d(x, "split")
     dim = normalize_dim(dim, x.ndim)
     length = x.shape[dim]
-    if isinstance(split_size_or_sections, int):
-        if split_size_or_sections <= 0:
-            raise ValueError(f"split: split_size must be positive, got {split_size_or_sections}")
+    if isinstance(split_size_or_sections, (int, np.integer)) and not isinstance(split_size_or_sections, bool):
+        if split_size_or_sections >= 0 and length == 0:  # as PyTorch: one empty piece
+            return (x[(slice(None),) * dim + (slice(0, 0),)],)
+        if split_size_or_sections < 0:  # RuntimeError, as PyTorch
+            raise RuntimeError(f"split: split expects split_size be non-negative, but got "
+                               f"split_size={split_size_or_sections}")
+        if split_size_or_sections == 0:
+            raise RuntimeError(f"split: split_size must be positive: split_size can only be 0 if "
+                               f"dimension size is 0, but got dimension size of {length} (dim {dim})")
         sizes = [split_size_or_sections] * (length // split_size_or_sections)
         if length % split_size_or_sections:
             sizes.append(length % split_size_or_sections)
     else:
+        if not isinstance(split_size_or_sections, (tuple, list)):
+            raise TypeError(f"split: split_size_or_sections must be an int or a list of ints, got "
+                            f"{type(split_size_or_sections).__name__}")
         sizes = list(split_size_or_sections)
+        if any(not isinstance(s, (int, np.integer)) or isinstance(s, bool) for s in sizes):
+            raise TypeError(f"split: sections {sizes} must be ints")
+        if any(s < 0 for s in sizes):  # RuntimeError, as PyTorch
+            raise RuntimeError(f"split: split_with_sizes expects split_sizes have only non-negative "
+                               f"entries, but got split_sizes={sizes}")
         if sum(sizes) != length:
             raise ValueError(f"split: sections {sizes} sum to {sum(sizes)}, but dim {dim} has size {length}")
     pieces, start = [], 0
@@ -209,5 +292,12 @@ def split(x, split_size_or_sections, dim: int = 0):
 
 
 def chunk(x, chunks: int, dim: int = 0):
+    if not isinstance(chunks, (int, np.integer)) or isinstance(chunks, bool):
+        raise TypeError(f"chunk: chunks must be an int, got {type(chunks).__name__}")
+    _at_least_1d(x, "chunk")
     length = x.shape[normalize_dim(dim, x.ndim)]
+    if chunks <= 0:  # RuntimeError, as PyTorch
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    if length == 0:  # as PyTorch: one empty piece per chunk
+        return split(x, 0, dim) * chunks
     return split(x, -(-length // chunks), dim)
