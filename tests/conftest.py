@@ -91,3 +91,8 @@ try:
     _hypothesis_settings.register_profile("fuzz-dev", deadline=None, print_blob=True)
 except ImportError:  # hypothesis is optional: its tests skip
     pass
+
+
+def pytest_report_header(config):
+    profile = os.environ.get("MINIGRAD_FUZZ_PROFILE") or ("ci" if os.environ.get("CI") else "fuzz-dev")
+    return f"fuzz vs torch: hypothesis profile {profile!r} (derandomized: {profile == 'ci'})"

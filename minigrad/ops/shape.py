@@ -195,6 +195,7 @@ def split(x, split_size_or_sections, dim: int = 0):
         sizes = [split_size_or_sections] * (length // split_size_or_sections)
         if length % split_size_or_sections:
             sizes.append(length % split_size_or_sections)
+        sizes = sizes or [0]  # an empty dim splits into one empty piece, as in PyTorch
     else:
         sizes = list(split_size_or_sections)
         if sum(sizes) != length:
@@ -209,4 +210,9 @@ def split(x, split_size_or_sections, dim: int = 0):
 
 def chunk(x, chunks: int, dim: int = 0):
     length = x.shape[normalize_dim(dim, x.ndim)]
+    if not isinstance(chunks, int) or isinstance(chunks, bool) or chunks <= 0:
+        raise RuntimeError(f"chunk: chunks must be an int greater than 0, got {chunks!r} "
+                           f"(input of shape {x.shape})")
+    if length == 0:  # PyTorch: `chunks` empty pieces
+        return split(x, [0] * chunks, dim)
     return split(x, -(-length // chunks), dim)

@@ -68,6 +68,12 @@ ERRORS = [
     ("stack_shapes", lambda: mg.stack([m(2, 3), m(3, 2)]), ValueError, r"stack.*\(2, 3\) and \(3, 2\)"),
     ("split_sections", lambda: m(5).split([2, 2]), ValueError, r"sum to 4.*size 5"),
     ("split_size", lambda: m(5).split(0), ValueError, r"positive"),
+    ("chunk_zero", lambda: m(5).chunk(0), RuntimeError, r"chunks must be an int greater than 0, got 0.*\(5,\)"),
+    ("relu_bool", lambda: mg.tensor([True]).relu(), RuntimeError, r"relu: Boolean inputs not supported"),
+    ("elu_int", lambda: _F().elu(mg.tensor([1])), NotImplementedError, r"elu: .*dtype int64.*\(1,\)"),
+    ("gelu_bool", lambda: _F().gelu(mg.tensor([True])), NotImplementedError, r"gelu: .*dtype bool"),
+    ("softplus_int", lambda: _F().softplus(mg.tensor([1])), NotImplementedError, r"softplus: .*int64"),
+    ("leaky_relu_int", lambda: _F().leaky_relu(mg.tensor([1])), NotImplementedError, r"leaky_relu: .*int64"),
     ("mean_int", lambda: mg.tensor([1, 2]).mean(), TypeError, r"mean.*floating-point.*int64"),
     ("item_many", lambda: m(2, 3).item(), ValueError, r"item\(\).*\(2, 3\).*6 elements"),
     ("bool_many", lambda: bool(m(2)), RuntimeError, r"2 elements.*ambiguous"),
@@ -88,6 +94,11 @@ ERRORS = [
     ("in_place_leaf", lambda: g(2).add_(1), RuntimeError, r"add_.*leaf.*in place.*no_grad"),
     ("hook_no_grad", lambda: m(2).register_hook(print), RuntimeError, r"does not require grad"),
 ]
+
+
+def _F():
+    import minigrad.nn.functional as F
+    return F
 
 
 def _under_no_grad(fn):

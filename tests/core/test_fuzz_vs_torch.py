@@ -28,9 +28,10 @@ import minigrad.nn.functional as MF  # noqa: E402
 torch.set_num_threads(1)
 
 PROFILE = os.environ.get("MINIGRAD_FUZZ_PROFILE") or ("ci" if os.environ.get("CI") else "fuzz-dev")
-EXAMPLES = int(os.environ.get("MINIGRAD_FUZZ_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("MINIGRAD_FUZZ_EXAMPLES", "15"))
 FUZZ = settings(settings.get_profile(PROFILE), max_examples=EXAMPLES, deadline=None, database=None,
-                suppress_health_check=list(HealthCheck))
+                # one bug per op, shrunk: keeps a failing run inside the CI budget
+                report_multiple_bugs=False, suppress_health_check=list(HealthCheck))
 print(f"test_fuzz_vs_torch: hypothesis profile {PROFILE!r}, {EXAMPLES} examples per op")
 
 BACKENDS = mg.available_backends()
@@ -271,8 +272,6 @@ def test_binary(op, data):
         db, inputs = s, [a]
         fn = ((lambda L, x: BINARY[op](L, x, s)) if kind == "scalar"  # noqa: E731
               else (lambda L, x: BINARY[op](L, s, x)))  # scalar on the left
-        if op in ("maximum", "minimum"):
-            return  # torch.maximum takes tensors only; minigrad may accept more
     case_note(x=da, y=db, kind=kind)
     check(op, fn, inputs, "numpy")
 
@@ -301,9 +300,7 @@ def test_reduction(op, data):
     keepdim = data.draw(st.booleans())
     case_note(x=desc, dim=dim, keepdim=keepdim)
     if op in ("softmax", "log_softmax"):
-        if dim is None:
-            return  # the implicit-dim form is deprecated in PyTorch
-        fn = lambda L, x: getattr(L.t, op)(x, dim=dim)  # noqa: E731
+        fn = lambda L, x: getattr(L.t, op)(x, dim=dim)  # noqa: E731  (dim=None: the legacy rule)
     elif dim is None:
         fn = lambda L, x: getattr(x, op)()  # noqa: E731
     else:
@@ -323,8 +320,6 @@ def test_shape_op(op, data):
     if op in ("reshape", "view"):
         arg = data.draw(st.sampled_from([(-1,), (a.size,), (1, -1), (-1, 1), (a.size, 1), (2, -1), (3,)]))
         fn = lambda L, x: getattr(x, op)(*arg)  # noqa: E731
-        if op == "view" and a.ndim > 1:
-            fn = lambda L, x: x.reshape(*arg)  # noqa: E731  (view of a non-contiguous torch input)
     elif op == "transpose":
         arg = (data.draw(dim), data.draw(dim))
         fn = lambda L, x: x.transpose(*arg)  # noqa: E731
@@ -526,8 +521,7 @@ def test_recurrent(kind, data):
     layers = data.draw(st.integers(1, 2))
     batch_first, bias = data.draw(st.booleans()), data.draw(st.booleans())
     shape = (batch, seq, nin) if batch_first else (seq, batch, nin)
-    x, dx = data.draw(arrays(shape=shape, dtypes=[dtype, ">" + dtype[0] + dtype[-2:].replace("32", "4")
-                                                  .replace("64", "8")]))
+    x, dx = data.draw(arrays(shape=shape, dtypes=[dtype, {"float32": ">f4", "float64": ">f8"}[dtype]]))
     backend = data.draw(backends)
     torch.manual_seed(data.draw(st.integers(0, 3)))
     t_layer = getattr(torch.nn, kind)(nin, hidden, num_layers=layers, bias=bias, batch_first=batch_first)
