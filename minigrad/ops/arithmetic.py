@@ -240,6 +240,9 @@ class Where(Function):
 class Neg(Function):
     @staticmethod
     def forward(ctx, a):
+        if a.dtype.kind == "b":  # PyTorch's rule; NumPy's own message names numpy
+            raise RuntimeError(f"neg: Negation, the `-` operator, on a bool tensor is not supported (shape {a.shape}); "
+                               "to invert a mask use `~` or logical_not()")
         return np.negative(a)
 
     @staticmethod
@@ -288,6 +291,8 @@ class Sqrt(Function):
 class Abs(Function):
     @staticmethod
     def forward(ctx, a):
+        if a.dtype.kind == "b":  # PyTorch: abs is not implemented for bool
+            raise NotImplementedError(f"abs: not implemented for dtype bool (input of shape {a.shape})")
         ctx.save_for_backward(a)
         return np.abs(a)
 

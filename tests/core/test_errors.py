@@ -69,6 +69,8 @@ ERRORS = [
     ("split_sections", lambda: m(5).split([2, 2]), ValueError, r"sum to 4.*size 5"),
     ("split_size", lambda: m(5).split(0), ValueError, r"positive"),
     ("chunk_zero", lambda: m(5).chunk(0), RuntimeError, r"chunks must be an int greater than 0, got 0.*\(5,\)"),
+    ("neg_bool", lambda: -mg.tensor([True]), RuntimeError, r"neg: Negation.*bool"),
+    ("abs_bool", lambda: mg.tensor([True]).abs(), NotImplementedError, r"abs: .*bool.*\(1,\)"),
     ("relu_bool", lambda: mg.tensor([True]).relu(), RuntimeError, r"relu: Boolean inputs not supported"),
     ("elu_int", lambda: _F().elu(mg.tensor([1])), NotImplementedError, r"elu: .*dtype int64.*\(1,\)"),
     ("gelu_bool", lambda: _F().gelu(mg.tensor([True])), NotImplementedError, r"gelu: .*dtype bool"),

@@ -42,7 +42,7 @@ TORCH = types.SimpleNamespace(t=torch, F=torch.nn.functional, nn=torch.nn, lib="
 INTERNAL = ["Buffer dtype mismatch", "No matching definition", "numba", "Numba", "Cython", "cython",
             "zero-size array to reduction", "object is not iterable", "unsupported operand", "ufunc",
             "could not broadcast", "operands could not be broadcast", "KeyError", "ZeroDivisionError",
-            "object has no attribute", "takes from", "positional argument", "Traceback"]
+"numpy boolean", "NumPy boolean", "object has no attribute", "takes from", "positional argument", "Traceback"]
 CLEAR = (ValueError, TypeError, RuntimeError, IndexError)
 TOL = {"float32": (1e-4, 1e-5), "float64": (1e-10, 1e-10)}
 
