@@ -79,3 +79,20 @@ def pytest_terminal_summary(terminalreporter):
               f"run; install it with: {ORACLE_INSTALL}", yellow=True, bold=True)
     for reason, count in sorted(others.items(), key=lambda item: -item[1]):
         write(f"{count} skipped: {reason}", yellow=True)
+
+
+# -- Hypothesis profiles of the fuzz test (tests/core/test_fuzz_vs_torch.py): "ci" is derandomized
+# so a CI run is reproducible; it is chosen when CI or MINIGRAD_FUZZ_PROFILE=ci is set.
+try:
+    from hypothesis import settings as _hypothesis_settings
+
+    _hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, database=None,
+                                          print_blob=True)
+    _hypothesis_settings.register_profile("fuzz-dev", deadline=None, print_blob=True)
+except ImportError:  # hypothesis is optional: its tests skip
+    pass
+
+
+def pytest_report_header(config):
+    profile = os.environ.get("MINIGRAD_FUZZ_PROFILE") or ("ci" if os.environ.get("CI") else "fuzz-dev")
+    return f"fuzz vs torch: hypothesis profile {profile!r} (derandomized: {profile == 'ci'})"

@@ -30,6 +30,15 @@ def _tensor(x) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
+def _float_tensor(op: str, x) -> Tensor:
+    """``x`` as a Tensor, refused as PyTorch does (NotImplementedError) unless it is floating-point."""
+    x = _tensor(x)
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f"{op}: not implemented for dtype {x.dtype} (input of shape {x.shape}); "
+                                  f"it needs a floating-point input, e.g. input.float()")
+    return x
+
+
 def _array(x):
     """A Tensor's array, or None; for constants such as class weights (no gradient flows)."""
     if x is None:
@@ -170,7 +179,7 @@ def relu(input, inplace: bool = False) -> Tensor:
 
 
 def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
-    return _act.LeakyReLU.apply(_tensor(input), float(negative_slope))
+    return _act.LeakyReLU.apply(_float_tensor("leaky_relu", input), float(negative_slope))
 
 
 def prelu(input, weight: Tensor) -> Tensor:
@@ -187,22 +196,22 @@ def prelu(input, weight: Tensor) -> Tensor:
 
 
 def elu(input, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    return _act.ELU.apply(_tensor(input), float(alpha), 1.0)
+    return _act.ELU.apply(_float_tensor("elu", input), float(alpha), 1.0)
 
 
 def selu(input, inplace: bool = False) -> Tensor:
     """scale·ELU(x, α) with the self-normalising constants α ≈ 1.6733, scale ≈ 1.0507."""
-    return _act.ELU.apply(_tensor(input), _act.SELU_ALPHA, _act.SELU_SCALE)
+    return _act.ELU.apply(_float_tensor("selu", input), _act.SELU_ALPHA, _act.SELU_SCALE)
 
 
 def softplus(input, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    return _act.Softplus.apply(_tensor(input), float(beta), float(threshold))
+    return _act.Softplus.apply(_float_tensor("softplus", input), float(beta), float(threshold))
 
 
 def gelu(input, approximate: str = "none") -> Tensor:
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return _act.GELU.apply(_tensor(input), approximate)
+    return _act.GELU.apply(_float_tensor("gelu", input), approximate)
 
 
 def _softmax_dim(what: str, dim, ndim: int) -> int:

@@ -16,6 +16,8 @@ def stable_sigmoid(x: np.ndarray) -> np.ndarray:
 class ReLU(Function):
     @staticmethod
     def forward(ctx, a):
+        if a.dtype.kind == "b":  # PyTorch's rule and class (issue 20)
+            raise RuntimeError(f"relu: Boolean inputs not supported for relu (input of shape {a.shape}, dtype bool)")
         out = np.maximum(a, a.dtype.type(0))  # a 0-d float32 stays float32 on NumPy 1 too
         ctx.save_for_backward(out)
         return out

@@ -271,6 +271,7 @@ def split(x, split_size_or_sections, dim: int = 0):
         sizes = [split_size_or_sections] * (length // split_size_or_sections)
         if length % split_size_or_sections:
             sizes.append(length % split_size_or_sections)
+        sizes = sizes or [0]  # an empty dim splits into one empty piece, as in PyTorch
     else:
         if not isinstance(split_size_or_sections, (tuple, list)):
             raise TypeError(f"split: split_size_or_sections must be an int or a list of ints, got "

@@ -68,6 +68,13 @@ ERRORS = [
     ("stack_shapes", lambda: mg.stack([m(2, 3), m(3, 2)]), ValueError, r"stack.*\(2, 3\) and \(3, 2\)"),
     ("split_sections", lambda: m(5).split([2, 2]), ValueError, r"sum to 4.*size 5"),
     ("split_size", lambda: m(5).split(0), RuntimeError, r"positive"),  # RuntimeError, as PyTorch
+    ("neg_bool", lambda: -mg.tensor([True]), RuntimeError, r"neg: [Nn]egation.*bool"),
+    ("abs_bool", lambda: mg.tensor([True]).abs(), NotImplementedError, r"abs: .*bool.*\(1,\)"),
+    ("relu_bool", lambda: mg.tensor([True]).relu(), RuntimeError, r"relu: Boolean inputs not supported"),
+    ("elu_int", lambda: _F().elu(mg.tensor([1])), NotImplementedError, r"elu: .*dtype int64.*\(1,\)"),
+    ("gelu_bool", lambda: _F().gelu(mg.tensor([True])), NotImplementedError, r"gelu: .*dtype bool"),
+    ("softplus_int", lambda: _F().softplus(mg.tensor([1])), NotImplementedError, r"softplus: .*int64"),
+    ("leaky_relu_int", lambda: _F().leaky_relu(mg.tensor([1])), NotImplementedError, r"leaky_relu: .*int64"),
     ("mean_int", lambda: mg.tensor([1, 2]).mean(), TypeError, r"mean.*floating-point.*int64"),
     ("item_many", lambda: m(2, 3).item(), ValueError, r"item\(\).*\(2, 3\).*6 elements"),
     ("bool_many", lambda: bool(m(2)), RuntimeError, r"2 elements.*ambiguous"),
@@ -180,6 +187,11 @@ ERRORS = [
 def _iadd(x):
     x += 1
     return x
+
+
+def _F():
+    import minigrad.nn.functional as F
+    return F
 
 
 def _under_no_grad(fn):

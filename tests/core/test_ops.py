@@ -466,3 +466,10 @@ def test_activations_at_huge_logits_have_no_overflow_or_nan(name):
         (t_out * torch.arange(6.0, dtype=tdtype).reshape(2, 3)).sum().backward()
         np.testing.assert_allclose(out.numpy(), t_out.detach().numpy(), rtol=1e-6, atol=1e-6)
         np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_split_and_chunk_of_an_empty_dim_give_empty_pieces_as_pytorch():
+    # PyTorch: split(k) of an empty dim is one empty piece; chunk(n) is n empty pieces.
+    assert [p.shape for p in mg.zeros(0).split(2)] == [(0,)]
+    assert [p.shape for p in mg.zeros(0, 2).chunk(3)] == [(0, 2)] * 3
+    assert [p.shape for p in mg.zeros(0, 2).chunk(2, 1)] == [(0, 1)] * 2
