@@ -6,6 +6,7 @@ then trust their input.
 """
 from __future__ import annotations
 
+import numbers
 import warnings
 
 import numpy as np
@@ -62,6 +63,11 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zero each element with probability ``p`` and scale the rest by 1/(1 − p); the identity when
     not training.  ``inplace`` is accepted for PyTorch compatibility; the result is a new tensor."""
+    if not isinstance(p, numbers.Real):  # True is 1.0, as PyTorch
+        raise TypeError(f"dropout(): argument 'p' must be a number, got {p!r:.40} ({type(p).__name__})")
+    if not isinstance(training, (bool, np.bool_)):
+        raise TypeError(f"dropout(): argument 'training' must be a bool, got {training!r:.40} "
+                        f"({type(training).__name__})")
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     input = _tensor(input)
@@ -369,6 +375,12 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100, reductio
         raise ValueError("cross_entropy: input must have a class dim, got a 0-d tensor")
     if input.dtype.kind != "f":
         raise TypeError(f"cross_entropy: input must be floating-point logits, got dtype {input.dtype}")
+    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, numbers.Real):
+        raise TypeError(f"cross_entropy(): argument 'label_smoothing' must be a float, got {label_smoothing!r:.40} "
+                        f"({type(label_smoothing).__name__})")
+    if isinstance(ignore_index, bool) or not hasattr(ignore_index, "__index__"):
+        raise TypeError(f"cross_entropy(): argument 'ignore_index' must be an int, got {ignore_index!r:.40} "
+                        f"({type(ignore_index).__name__})")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     probabilities = target.dtype.kind == "f"

@@ -8,6 +8,7 @@ from __future__ import annotations
 from ... import creation
 from .. import functional as F
 from ..parameter import Parameter
+from ._args import number_arg, size_arg
 from .module import Module, check_device
 
 
@@ -83,7 +84,8 @@ class PReLU(Module):
     def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None, dtype=None) -> None:
         super().__init__()
         check_device(device)
-        self.num_parameters, self.init = int(num_parameters), init
+        self.num_parameters = size_arg(num_parameters, "PReLU", "num_parameters")
+        self.init = number_arg(init, "PReLU", "init")
         self.weight = Parameter(creation.full((self.num_parameters,), float(init), dtype=dtype))
 
     def reset_parameters(self) -> None:

@@ -7,6 +7,7 @@ from ... import creation
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
+from ._args import size_arg
 from .module import Module, check_device
 
 
@@ -28,7 +29,7 @@ class _BatchNorm(Module):
                  bias: bool = True) -> None:
         super().__init__()
         check_device(device)
-        self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
+        self.num_features, self.eps, self.momentum = size_arg(num_features, type(self).__name__, "num_features"), eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         self.register_parameter("weight", Parameter(creation.ones(self.num_features, dtype=dtype))
                                 if affine else None)
