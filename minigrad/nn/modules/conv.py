@@ -14,6 +14,8 @@ from .module import Module
 
 
 def _check_options(name: str, groups, padding_mode, padding, stride) -> None:
+    if isinstance(groups, (int, np.integer)) and not isinstance(groups, bool) and groups < 1:
+        raise ValueError(f"{name}: groups must be a positive integer, got groups={groups}")  # as PyTorch
     conv_ops.check_groups(groups, name)
     if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
         raise ValueError(f"{name}: padding_mode must be one of 'zeros', 'reflect', 'replicate', 'circular', "
