@@ -39,6 +39,21 @@ def _array(x):
 
 
 # ================================================================ layers =========================
+def _scalar(value, what: str, name: str) -> float:
+    """A number argument (alpha, beta, negative_slope, ...): a string, None or a tensor is
+    PyTorch's TypeError naming the argument, not float()'s message."""
+    if not isinstance(value, numbers.Real):
+        raise TypeError(f"{what}(): argument '{name}' must be a number, got {value!r:.40} ({type(value).__name__})")
+    return float(value)
+
+
+def _int_arg(value, what: str, name: str) -> int:
+    """An int argument (ignore_index, padding_idx, num_classes): a float is PyTorch's TypeError."""
+    if isinstance(value, (bool, np.bool_)) or not hasattr(value, "__index__"):
+        raise TypeError(f"{what}(): argument '{name}' must be an int, got {value!r:.40} ({type(value).__name__})")
+    return int(value.__index__())
+
+
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x·Wᵀ + b with W of shape [out_features, in_features]; x may have any leading dims."""
     if input.ndim == 0 or input.shape[-1] != weight.shape[-1]:
@@ -95,6 +110,7 @@ def embedding(input, weight: Tensor, padding_idx: int | None = None) -> Tensor:
             raise IndexError(f"embedding: index {bad} is out of range for {count} embeddings "
                              f"(valid indices 0..{count - 1})")
     if padding_idx is not None:
+        padding_idx = _int_arg(padding_idx, "embedding", "padding_idx")
         if not -count <= padding_idx < count:
             raise ValueError(f"embedding: padding_idx {padding_idx} is out of range for {count} embeddings")
         padding_idx %= count
@@ -117,6 +133,10 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if tensor is not None and tensor.shape != (channels,):
             raise ValueError(f"batch_norm: input of shape {input.shape} has {channels} channels, but "
                              f"{name} has shape {tensor.shape}")
+    momentum = momentum if momentum is None else _scalar(momentum, "batch_norm", "momentum")
+    eps = _scalar(eps, "batch_norm", "eps")
+    if training and not eps > 0:  # PyTorch refuses it too: eps <= 0 gives NaN or inf silently
+        raise ValueError(f"batch_norm: eps must be positive during training, but got eps={eps}")
     if training:
         count = input.data.size // max(channels, 1)
         if count <= 1:
@@ -140,6 +160,7 @@ def one_hot(tensor, num_classes: int = -1) -> Tensor:
     ``num_classes=-1`` takes C = max index + 1."""
     tensor = _tensor(tensor)
     _check_indices("one_hot", tensor)
+    num_classes = _int_arg(num_classes, "one_hot", "num_classes")
     data = tensor.data
     if data.size and data.min() < 0:
         raise ValueError(f"one_hot: class values must be non-negative, got {int(data.min())}")
@@ -176,7 +197,7 @@ def relu(input, inplace: bool = False) -> Tensor:
 
 
 def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
-    return _act.LeakyReLU.apply(_tensor(input), float(negative_slope))
+    return _act.LeakyReLU.apply(_tensor(input), _scalar(negative_slope, "leaky_relu", "negative_slope"))
 
 
 def prelu(input, weight: Tensor) -> Tensor:
@@ -193,7 +214,7 @@ def prelu(input, weight: Tensor) -> Tensor:
 
 
 def elu(input, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    return _act.ELU.apply(_tensor(input), float(alpha), 1.0)
+    return _act.ELU.apply(_tensor(input), _scalar(alpha, "elu", "alpha"), 1.0)
 
 
 def selu(input, inplace: bool = False) -> Tensor:
@@ -202,7 +223,8 @@ def selu(input, inplace: bool = False) -> Tensor:
 
 
 def softplus(input, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    return _act.Softplus.apply(_tensor(input), float(beta), float(threshold))
+    return _act.Softplus.apply(_tensor(input), _scalar(beta, "softplus", "beta"),
+                                _scalar(threshold, "softplus", "threshold"))
 
 
 def gelu(input, approximate: str = "none") -> Tensor:
@@ -350,6 +372,7 @@ def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: st
     """Negative log-likelihood of log-probabilities ``input`` (N, C, d1, ...) at the class indices
     ``target`` (N, d1, ...); targets equal to ``ignore_index`` are skipped."""
     input, target = _tensor(input), _tensor(target)
+    ignore_index = _int_arg(ignore_index, "nll_loss", "ignore_index")
     _check_reduction("nll_loss", reduction)
     if input.ndim == 0:
         raise ValueError("nll_loss: input must have a class dim, got a 0-d tensor")
