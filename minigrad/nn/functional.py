@@ -6,6 +6,7 @@ then trust their input.
 """
 from __future__ import annotations
 
+import numbers
 import warnings
 
 import numpy as np
@@ -47,6 +48,21 @@ def _array(x):
 
 
 # ================================================================ layers =========================
+def _scalar(value, what: str, name: str) -> float:
+    """A number argument (alpha, beta, negative_slope, ...): a string, None or a tensor is
+    PyTorch's TypeError naming the argument, not float()'s message."""
+    if not isinstance(value, numbers.Real):
+        raise TypeError(f"{what}(): argument '{name}' must be a number, got {value!r:.40} ({type(value).__name__})")
+    return float(value)
+
+
+def _int_arg(value, what: str, name: str) -> int:
+    """An int argument (ignore_index, padding_idx, num_classes): a float is PyTorch's TypeError."""
+    if isinstance(value, (bool, np.bool_)) or not hasattr(value, "__index__"):
+        raise TypeError(f"{what}(): argument '{name}' must be an int, got {value!r:.40} ({type(value).__name__})")
+    return int(value.__index__())
+
+
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x·Wᵀ + b with W of shape [out_features, in_features]; x may have any leading dims."""
     if input.ndim == 0 or input.shape[-1] != weight.shape[-1]:
@@ -71,6 +87,11 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zero each element with probability ``p`` and scale the rest by 1/(1 − p); the identity when
     not training.  ``inplace`` is accepted for PyTorch compatibility; the result is a new tensor."""
+    if not isinstance(p, numbers.Real):  # True is 1.0, as PyTorch
+        raise TypeError(f"dropout(): argument 'p' must be a number, got {p!r:.40} ({type(p).__name__})")
+    if not isinstance(training, (bool, np.bool_)):
+        raise TypeError(f"dropout(): argument 'training' must be a bool, got {training!r:.40} "
+                        f"({type(training).__name__})")
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     input = _tensor(input)
@@ -98,6 +119,7 @@ def embedding(input, weight: Tensor, padding_idx: int | None = None) -> Tensor:
             raise IndexError(f"embedding: index {bad} is out of range for {count} embeddings "
                              f"(valid indices 0..{count - 1})")
     if padding_idx is not None:
+        padding_idx = _int_arg(padding_idx, "embedding", "padding_idx")
         if not -count <= padding_idx < count:
             raise ValueError(f"embedding: padding_idx {padding_idx} is out of range for {count} embeddings")
         padding_idx %= count
@@ -120,6 +142,10 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if tensor is not None and tensor.shape != (channels,):
             raise ValueError(f"batch_norm: input of shape {input.shape} has {channels} channels, but "
                              f"{name} has shape {tensor.shape}")
+    momentum = momentum if momentum is None else _scalar(momentum, "batch_norm", "momentum")
+    eps = _scalar(eps, "batch_norm", "eps")
+    if training and not eps > 0:  # PyTorch refuses it too: eps <= 0 gives NaN or inf silently
+        raise ValueError(f"batch_norm: eps must be positive during training, but got eps={eps}")
     if training:
         count = input.data.size // max(channels, 1)
         if count <= 1:
@@ -143,6 +169,7 @@ def one_hot(tensor, num_classes: int = -1) -> Tensor:
     ``num_classes=-1`` takes C = max index + 1."""
     tensor = _tensor(tensor)
     _check_indices("one_hot", tensor)
+    num_classes = _int_arg(num_classes, "one_hot", "num_classes")
     data = tensor.data
     if data.size and data.min() < 0:
         raise ValueError(f"one_hot: class values must be non-negative, got {int(data.min())}")
@@ -179,7 +206,8 @@ def relu(input, inplace: bool = False) -> Tensor:
 
 
 def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
-    return _act.LeakyReLU.apply(_float_tensor("leaky_relu", input), float(negative_slope))
+    return _act.LeakyReLU.apply(_float_tensor("leaky_relu", input),
+                                _scalar(negative_slope, "leaky_relu", "negative_slope"))
 
 
 def prelu(input, weight: Tensor) -> Tensor:
@@ -196,7 +224,7 @@ def prelu(input, weight: Tensor) -> Tensor:
 
 
 def elu(input, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    return _act.ELU.apply(_float_tensor("elu", input), float(alpha), 1.0)
+    return _act.ELU.apply(_float_tensor("elu", input), _scalar(alpha, "elu", "alpha"), 1.0)
 
 
 def selu(input, inplace: bool = False) -> Tensor:
@@ -205,7 +233,8 @@ def selu(input, inplace: bool = False) -> Tensor:
 
 
 def softplus(input, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
-    return _act.Softplus.apply(_float_tensor("softplus", input), float(beta), float(threshold))
+    return _act.Softplus.apply(_float_tensor("softplus", input), _scalar(beta, "softplus", "beta"),
+                                _scalar(threshold, "softplus", "threshold"))
 
 
 def gelu(input, approximate: str = "none") -> Tensor:
@@ -353,6 +382,7 @@ def nll_loss(input, target, weight=None, ignore_index: int = -100, reduction: st
     """Negative log-likelihood of log-probabilities ``input`` (N, C, d1, ...) at the class indices
     ``target`` (N, d1, ...); targets equal to ``ignore_index`` are skipped."""
     input, target = _tensor(input), _tensor(target)
+    ignore_index = _int_arg(ignore_index, "nll_loss", "ignore_index")
     _check_reduction("nll_loss", reduction)
     if input.ndim == 0:
         raise ValueError("nll_loss: input must have a class dim, got a 0-d tensor")
@@ -378,6 +408,12 @@ def cross_entropy(input, target, weight=None, ignore_index: int = -100, reductio
         raise ValueError("cross_entropy: input must have a class dim, got a 0-d tensor")
     if input.dtype.kind != "f":
         raise TypeError(f"cross_entropy: input must be floating-point logits, got dtype {input.dtype}")
+    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, numbers.Real):
+        raise TypeError(f"cross_entropy(): argument 'label_smoothing' must be a float, got {label_smoothing!r:.40} "
+                        f"({type(label_smoothing).__name__})")
+    if isinstance(ignore_index, bool) or not hasattr(ignore_index, "__index__"):
+        raise TypeError(f"cross_entropy(): argument 'ignore_index' must be an int, got {ignore_index!r:.40} "
+                        f"({type(ignore_index).__name__})")
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     probabilities = target.dtype.kind == "f"

@@ -8,20 +8,51 @@ float64 together with the weight, as in arithmetic.
 """
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from ..autograd.function import Function
 from ..parallel import run_over_batch
 
 
+def ntuple(value, n: int, name: str, op: str) -> tuple:
+    """An int or a tuple/list of ``n`` ints, as PyTorch's conv/pool arguments.
+
+    A float, a string, None or a bool is a TypeError naming the argument (PyTorch refuses them
+    too); a tuple of the wrong length is PyTorch's RuntimeError, never a silent first element."""
+    if not isinstance(value, (bool, np.bool_)) and hasattr(value, "__index__"):
+        return (operator.index(value),) * n
+    if isinstance(value, (tuple, list)):
+        if len(value) != n:
+            raise RuntimeError(f"{op}: expected {name} to be a single integer value or a list of {n} values "
+                               f"to match the {n}-d operation, but got {name}={list(value)!r:.80}")
+        for v in value:
+            if isinstance(v, (bool, np.bool_)) or not hasattr(v, "__index__"):
+                raise TypeError(f"{op}(): argument '{name}' must be an int or a tuple of {n} ints, but found "
+                                f"{v!r:.40} of type {type(v).__name__} in {name}={value!r:.80}")
+        return tuple(operator.index(v) for v in value)
+    raise TypeError(f"{op}(): argument '{name}' must be an int or a tuple of {n} ints, got {value!r:.40} "
+                    f"({type(value).__name__})")
+
+
 def pair(value, name: str, op: str) -> tuple[int, int]:
-    """An int or a pair of ints, as PyTorch's conv/pool arguments."""
-    if isinstance(value, (int, np.integer)):
-        return int(value), int(value)
-    value = tuple(value)
-    if len(value) != 2 or not all(isinstance(v, (int, np.integer)) for v in value):
-        raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value}")
-    return int(value[0]), int(value[1])
+    """An int or a pair of ints, as PyTorch's 2-d conv/pool arguments."""
+    return ntuple(value, 2, name, op)
+
+
+def check_groups(groups, op: str) -> None:
+    """Only groups=1 exists here; a non-int is PyTorch's TypeError, a non-positive its RuntimeError."""
+    if isinstance(groups, (bool, np.bool_)) or not hasattr(groups, "__index__"):
+        raise TypeError(f"{op}(): argument 'groups' must be an int, got {groups!r:.40} ({type(groups).__name__})")
+    if groups < 1:
+        raise RuntimeError(f"{op}: non-positive groups is not supported, got groups={groups}")
+    if groups != 1:
+        raise ValueError(f"{op}: groups={groups} is not supported (only groups=1)")
+
+
+# Geometry beyond this cannot be computed in the kernels' int64 index arithmetic.
+MAX_EXTENT = 2 ** 62
 
 
 def float_operands(op: str, x: np.ndarray, w: np.ndarray, b) -> tuple:
@@ -62,6 +93,14 @@ def check_conv2d(op: str, x_shape, w_shape, b_shape, stride, padding, dilation) 
         raise ValueError(f"{op}: padding must be non-negative, got {padding}")
     if min(dilation) < 1:
         raise ValueError(f"{op}: dilation must be positive, got {dilation}")
+    if min(w_shape[2:]) < 1:
+        raise RuntimeError(f"{op}: kernel size should be greater than zero, but got the weight of shape {w_shape} "
+                           f"(kernel {tuple(w_shape[2:])})")
+    for axis in (0, 1):
+        if (x_shape[2 + axis] + 2 * padding[axis] >= MAX_EXTENT or stride[axis] >= MAX_EXTENT
+                or dilation[axis] * w_shape[2 + axis] >= MAX_EXTENT):
+            raise ValueError(f"{op}: stride {stride}, padding {padding} or dilation {dilation} is too large "
+                             f"(the padded input or the kernel span reaches 2**62) for input shape {x_shape}")
     sizes = []
     for axis, name in ((0, "height"), (1, "width")):
         size, kernel = x_shape[2 + axis], w_shape[2 + axis]
@@ -145,8 +184,7 @@ def _same_padding(kernel: tuple, dilation: tuple, stride: tuple, op: str) -> tup
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D convolution of input [N, C, H, W] (or unbatched [C, H, W]) with weight [O, C, kh, kw]."""
-    if groups != 1:
-        raise ValueError(f"conv2d: groups={groups} is not supported (only groups=1)")
+    check_groups(groups, "conv2d")
     stride, dilation = pair(stride, "stride", "conv2d"), pair(dilation, "dilation", "conv2d")
     if isinstance(padding, str):
         if padding == "valid":
@@ -154,7 +192,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         elif padding == "same":
             padding = _same_padding(tuple(weight.shape[2:]), dilation, stride, "conv2d")
         else:
-            raise ValueError(f"conv2d: padding must be an int, a pair, 'valid' or 'same', got {padding!r}")
+            raise RuntimeError(f"conv2d: invalid padding string {padding!r}: padding must be an int, a pair, "
+                               "'valid' or 'same'")
     padding = pair(padding, "padding", "conv2d")
     if input.ndim == 3:  # unbatched, as PyTorch accepts
         return Conv2d.apply(input.unsqueeze(0), weight, bias, stride, padding, dilation).squeeze(0)
@@ -163,21 +202,21 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """1-D convolution of input [N, C, L] with weight [O, C, k]: the 2-D kernels with height 1."""
-    if groups != 1:
-        raise ValueError(f"conv1d: groups={groups} is not supported (only groups=1)")
+    check_groups(groups, "conv1d")
     if input.ndim not in (2, 3):
         raise ValueError(f"conv1d: expected a 3-D input [batch, channels, length], got shape {input.shape}")
     if weight.ndim != 3:
         raise ValueError(f"conv1d: expected a 3-D weight [out_channels, in_channels, k], got shape {weight.shape}")
-    single = (int(stride),) if isinstance(stride, (int, np.integer)) else tuple(stride)
-    dil = (int(dilation),) if isinstance(dilation, (int, np.integer)) else tuple(dilation)
+    single = ntuple(stride, 1, "stride", "conv1d")
+    dil = ntuple(dilation, 1, "dilation", "conv1d")
     if isinstance(padding, str):
         padding = {"valid": 0, "same": None}.get(padding, padding)
         if padding is None:
             padding = _same_padding((1, weight.shape[2]), (1, dil[0]), (1, single[0]), "conv1d")[1]
         elif isinstance(padding, str):
-            raise ValueError(f"conv1d: padding must be an int, 'valid' or 'same', got {padding!r}")
-    pad = (int(padding),) if isinstance(padding, (int, np.integer)) else tuple(padding)
+            raise RuntimeError(f"conv1d: invalid padding string {padding!r}: padding must be an int, 'valid' or "
+                               "'same'")
+    pad = ntuple(padding, 1, "padding", "conv1d")
     unbatched = input.ndim == 2
     x = input.unsqueeze(0) if unbatched else input
     out = Conv2d.apply(x.unsqueeze(2), weight.unsqueeze(2), bias, (1, single[0]), (0, pad[0]), (1, dil[0]))

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..parallel import run_over_batch
-from .conv import pair
+from .conv import MAX_EXTENT, ntuple, pair
 
 
 def _as_float(x: np.ndarray, op: str) -> np.ndarray:
@@ -21,16 +21,24 @@ def _as_float(x: np.ndarray, op: str) -> np.ndarray:
     raise TypeError(f"{op}: expected a float, integer or bool tensor, got {x.dtype}")
 
 
-def check_pool2d(op: str, shape, kernel, stride, padding) -> tuple[int, int]:
-    """Validate a 2-D pooling's arguments; return the output height and width."""
-    if len(shape) != 4:
-        raise ValueError(f"{op}: expected a 4-D input [batch, channels, height, width], got shape {shape}")
+def check_pool_arguments(op: str, kernel, stride, padding) -> None:
+    """The input-independent checks (also run by the pooling layers' constructors)."""
     if min(kernel) < 1:
         raise ValueError(f"{op}: kernel_size must be positive, got {kernel}")
     if min(stride) < 1:
         raise ValueError(f"{op}: stride must be positive, got {stride}")
     if min(padding) < 0 or any(2 * p > k for p, k in zip(padding, kernel)):
         raise ValueError(f"{op}: padding {padding} must be between 0 and half the kernel size {kernel}")
+
+
+def check_pool2d(op: str, shape, kernel, stride, padding) -> tuple[int, int]:
+    """Validate a 2-D pooling's arguments; return the output height and width."""
+    if len(shape) != 4:
+        raise ValueError(f"{op}: expected a 4-D input [batch, channels, height, width], got shape {shape}")
+    check_pool_arguments(op, kernel, stride, padding)
+    if max(shape[2] + 2 * padding[0], shape[3] + 2 * padding[1], *kernel, *stride) >= MAX_EXTENT:
+        raise ValueError(f"{op}: kernel_size {kernel}, stride {stride} or padding {padding} is too large "
+                         f"(reaches 2**62) for input shape {shape}")
     sizes = []
     for axis, name in ((0, "height"), (1, "width")):
         padded = shape[2 + axis] + 2 * padding[axis]
@@ -43,10 +51,12 @@ def check_pool2d(op: str, shape, kernel, stride, padding) -> tuple[int, int]:
     return sizes[0], sizes[1]
 
 
-def _geometry(kernel_size, stride, padding, op):
-    kernel = pair(kernel_size, "kernel_size", op)
-    stride = kernel if stride is None or stride == () or stride == [] else pair(stride, "stride", op)
-    return kernel, stride, pair(padding, "padding", op)
+def _geometry(kernel_size, stride, padding, op, n: int = 2):
+    """(kernel, stride, padding) as n-tuples; stride None (or empty, as PyTorch) is the kernel size."""
+    kernel = ntuple(kernel_size, n, "kernel_size", op)
+    empty = isinstance(stride, (tuple, list)) and len(stride) == 0
+    stride = kernel if stride is None or empty else ntuple(stride, n, "stride", op)
+    return kernel, stride, ntuple(padding, n, "padding", op)
 
 
 class MaxPool2d(Function):
@@ -133,7 +143,7 @@ def _batched(input, ndim: int, op: str):
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, return_indices=False):
-    if dilation not in (1, (1, 1)):
+    if pair(dilation, "dilation", "max_pool2d") != (1, 1):
         raise ValueError(f"max_pool2d: dilation={dilation} is not supported (only 1)")
     x, unbatched = _batched(input, 4, "max_pool2d")
     out, indices = MaxPool2d.apply(x, *_geometry(kernel_size, stride, padding, "max_pool2d"))
@@ -148,20 +158,10 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0):
     return out.squeeze(0) if unbatched else out
 
 
-def _single(value, name: str, op: str) -> int:
-    if isinstance(value, (tuple, list)):
-        if len(value) != 1:
-            raise ValueError(f"{op}: {name} must be an int or a 1-tuple, got {value}")
-        value = value[0]
-    return int(value)
-
-
 def max_pool1d(input, kernel_size, stride=None, padding=0, return_indices=False):
     """Max pooling over the last dim of [N, C, L]: the 2-D kernel with a window of height 1."""
     x, unbatched = _batched(input, 3, "max_pool1d")
-    k = _single(kernel_size, "kernel_size", "max_pool1d")
-    s = k if stride is None else _single(stride, "stride", "max_pool1d")
-    p = _single(padding, "padding", "max_pool1d")
+    (k,), (s,), (p,) = _geometry(kernel_size, stride, padding, "max_pool1d", n=1)
     out, indices = MaxPool2d.apply(x.unsqueeze(2), (1, k), (1, s), (0, p))
     out, indices = out.squeeze(2), indices.squeeze(2)
     if unbatched:
@@ -171,7 +171,6 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, return_indices=False)
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0):
     x, unbatched = _batched(input, 3, "avg_pool1d")
-    k = _single(kernel_size, "kernel_size", "avg_pool1d")
-    s = k if stride is None else _single(stride, "stride", "avg_pool1d")
-    out = AvgPool2d.apply(x.unsqueeze(2), (1, k), (1, s), (0, _single(padding, "padding", "avg_pool1d"))).squeeze(2)
+    (k,), (s,), (p,) = _geometry(kernel_size, stride, padding, "avg_pool1d", n=1)
+    out = AvgPool2d.apply(x.unsqueeze(2), (1, k), (1, s), (0, p)).squeeze(2)
     return out.squeeze(0) if unbatched else out

@@ -175,3 +175,43 @@ def test_conv_module_default_init_matches_pytorch_bounds():
     assert np.abs(layer.weight.numpy()).max() <= bound + 1e-7
     assert np.abs(layer.bias.numpy()).max() <= bound + 1e-7
     assert layer.weight.numpy().std() == pytest.approx(bound / np.sqrt(3), rel=0.1)
+
+
+# A huge padding with a huge stride: the windows read a few taps of a padded image of 10**16+
+# elements.  PyTorch (and the compiled kernels) give the small output; the numpy reference used to
+# allocate the padded image ("array is too big").  With stride 10**8 the middle window starts
+# right at the input, so real values (not just padding) are read and differentiated.
+HUGE_CONV_CASES = [
+    # (stride, padding): the output is 1x1, 2x2 (reading only padding) or 3x3 (reading the input)
+    (10 ** 9, 10 ** 8), (10 ** 9, 5 * 10 ** 8), (10 ** 8, 10 ** 8), (10 ** 18, 10 ** 18),
+]
+
+
+@pytest.mark.parametrize("stride, padding", HUGE_CONV_CASES)
+def test_conv_with_a_huge_padding_and_stride_matches_torch(backend, stride, padding):
+    torch = torch_or_skip()
+    rng = np.random.default_rng(9)
+    x, w, b = rng.standard_normal((2, 2, 5, 5)), rng.standard_normal((3, 2, 3, 3)), rng.standard_normal(3)
+    compare(lambda x, w, b: F.conv2d(x, w, b, stride=stride, padding=padding),
+            lambda x, w, b: torch.nn.functional.conv2d(x, w, b, stride=stride, padding=padding), x, w, b)
+    compare(lambda x, w: F.conv1d(x, w, stride=stride, padding=padding, dilation=2),
+            lambda x, w: torch.nn.functional.conv1d(x, w, stride=stride, padding=padding, dilation=2),
+            x[:, :, 0], w[:, :, 0])
+
+
+@pytest.mark.parametrize("kernel, stride, padding", [
+    (2 * 10 ** 8, 10 ** 9, 10 ** 8),   # one window over everything
+    (2 * 10 ** 8, 3, 10 ** 8),         # 2x2 windows, each covering the input: offsets skipped, not looped
+    (2, 10 ** 9, 1),                   # a huge stride alone
+])
+def test_pooling_with_a_huge_padding_and_stride_matches_torch(backend, kernel, stride, padding):
+    torch = torch_or_skip()
+    x = np.random.default_rng(10).standard_normal((2, 3, 5, 5))
+    compare(lambda x: F.max_pool2d(x, kernel, stride, padding),
+            lambda x: torch.nn.functional.max_pool2d(x, kernel, stride, padding), x)
+    compare(lambda x: F.avg_pool2d(x, kernel, stride, padding),
+            lambda x: torch.nn.functional.avg_pool2d(x, kernel, stride, padding), x)
+    compare(lambda x: F.max_pool1d(x, kernel, stride, padding),
+            lambda x: torch.nn.functional.max_pool1d(x, kernel, stride, padding), x[:, :, 0])
+    compare(lambda x: F.avg_pool1d(x, kernel, stride, padding),
+            lambda x: torch.nn.functional.avg_pool1d(x, kernel, stride, padding), x[:, :, 0])

@@ -8,6 +8,7 @@ from __future__ import annotations
 from ... import creation
 from .. import functional as F
 from ..parameter import Parameter
+from ._args import number_arg, size_arg
 from .module import Module, check_device
 
 
@@ -67,7 +68,7 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
-        self.negative_slope, self.inplace = negative_slope, inplace
+        self.negative_slope, self.inplace = number_arg(negative_slope, "LeakyReLU", "negative_slope"), inplace
 
     def forward(self, input):
         return F.leaky_relu(input, self.negative_slope)
@@ -83,7 +84,8 @@ class PReLU(Module):
     def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None, dtype=None) -> None:
         super().__init__()
         check_device(device)
-        self.num_parameters, self.init = int(num_parameters), init
+        self.num_parameters = size_arg(num_parameters, "PReLU", "num_parameters")
+        self.init = number_arg(init, "PReLU", "init")
         self.weight = Parameter(creation.full((self.num_parameters,), float(init), dtype=dtype))
 
     def reset_parameters(self) -> None:
@@ -103,7 +105,7 @@ class ELU(Module):
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
         super().__init__()
-        self.alpha, self.inplace = alpha, inplace
+        self.alpha, self.inplace = number_arg(alpha, "ELU", "alpha"), inplace
 
     def forward(self, input):
         return F.elu(input, self.alpha)
@@ -131,7 +133,8 @@ class Softplus(Module):
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()
-        self.beta, self.threshold = beta, threshold
+        self.beta = number_arg(beta, "Softplus", "beta")
+        self.threshold = number_arg(threshold, "Softplus", "threshold")
 
     def forward(self, input):
         return F.softplus(input, self.beta, self.threshold)

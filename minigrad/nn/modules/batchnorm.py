@@ -7,6 +7,7 @@ from ... import creation
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
+from ._args import number_arg, size_arg
 from .module import Module, check_device
 
 
@@ -28,7 +29,11 @@ class _BatchNorm(Module):
                  bias: bool = True) -> None:
         super().__init__()
         check_device(device)
-        self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
+        name = type(self).__name__
+        if momentum is not None:
+            number_arg(momentum, name, "momentum")
+        self.num_features = size_arg(num_features, name, "num_features")
+        self.eps, self.momentum = number_arg(eps, name, "eps"), momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         self.register_parameter("weight", Parameter(creation.ones(self.num_features, dtype=dtype))
                                 if affine else None)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ... import creation
 from ...ops import conv as conv_ops
 from .. import functional as F
@@ -11,10 +13,40 @@ from ..parameter import Parameter
 from .module import Module
 
 
+def _check_options(name: str, groups, padding_mode, padding, stride) -> None:
+    if isinstance(groups, (int, np.integer)) and not isinstance(groups, bool) and groups < 1:
+        raise ValueError(f"{name}: groups must be a positive integer, got groups={groups}")  # as PyTorch
+    conv_ops.check_groups(groups, name)
+    if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
+        raise ValueError(f"{name}: padding_mode must be one of 'zeros', 'reflect', 'replicate', 'circular', "
+                         f"but got padding_mode={padding_mode!r}")
+    if padding_mode != "zeros":
+        raise ValueError(f"{name}: only padding_mode='zeros' is supported, got padding_mode={padding_mode!r}")
+    if isinstance(padding, str):
+        if padding not in ("same", "valid"):
+            raise ValueError(f"{name}: invalid padding string {padding!r}, should be one of 'same', 'valid'")
+        if padding == "same" and stride not in (1, (1,), (1, 1), [1], [1, 1]):
+            raise ValueError(f"{name}: padding='same' is not supported for strided convolutions "
+                             f"(stride={stride})")
+
+
 class _ConvNd(Module):
     def __init__(self, in_channels, out_channels, kernel_size: tuple, stride, padding, dilation,
                  bias: bool, dtype=None):
         super().__init__()
+        name = type(self).__name__
+        for arg, value in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if isinstance(value, (bool, np.bool_)) or not hasattr(value, "__index__"):
+                raise TypeError(f"{name}: argument '{arg}' must be an int, got {value!r:.40} "
+                                f"({type(value).__name__})")
+        if min(kernel_size) < 1:
+            raise RuntimeError(f"{name}: kernel size should be greater than zero, but got kernel_size={kernel_size}")
+        if min(stride) < 1:
+            raise RuntimeError(f"{name}: non-positive stride is not supported, got stride={stride}")
+        if not isinstance(padding, str) and min(padding) < 0:
+            raise RuntimeError(f"{name}: negative padding is not supported, got padding={padding}")
+        if min(dilation) < 1:
+            raise RuntimeError(f"{name}: dilation should be greater than zero, but got dilation={dilation}")
         if in_channels < 1 or out_channels < 1:
             raise ValueError(f"{type(self).__name__}: channels must be positive, got in_channels={in_channels}, "
                              f"out_channels={out_channels}")
@@ -48,9 +80,7 @@ class Conv2d(_ConvNd):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
                  groups: int = 1, bias: bool = True, padding_mode: str = "zeros", dtype=None):
-        if groups != 1 or padding_mode != "zeros":
-            raise ValueError(f"Conv2d: only groups=1 and padding_mode='zeros' are supported, got groups={groups}, "
-                             f"padding_mode={padding_mode!r}")
+        _check_options("Conv2d", groups, padding_mode, padding, stride)
         kernel = conv_ops.pair(kernel_size, "kernel_size", "Conv2d")
         padding = padding if isinstance(padding, str) else conv_ops.pair(padding, "padding", "Conv2d")
         super().__init__(in_channels, out_channels, kernel, conv_ops.pair(stride, "stride", "Conv2d"),
@@ -65,14 +95,12 @@ class Conv1d(_ConvNd):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
                  groups: int = 1, bias: bool = True, padding_mode: str = "zeros", dtype=None):
-        if groups != 1 or padding_mode != "zeros":
-            raise ValueError(f"Conv1d: only groups=1 and padding_mode='zeros' are supported, got groups={groups}, "
-                             f"padding_mode={padding_mode!r}")
+        _check_options("Conv1d", groups, padding_mode, padding, stride)
 
-        def single(v):
-            return v if isinstance(v, str) else (int(v[0]) if isinstance(v, (tuple, list)) else int(v),)
-        super().__init__(in_channels, out_channels, single(kernel_size), single(stride), single(padding),
-                         single(dilation), bias, dtype)
+        def single(v, arg):
+            return v if isinstance(v, str) and arg == "padding" else conv_ops.ntuple(v, 1, arg, "Conv1d")
+        super().__init__(in_channels, out_channels, single(kernel_size, "kernel_size"), single(stride, "stride"),
+                         single(padding, "padding"), single(dilation, "dilation"), bias, dtype)
 
     def forward(self, x):
         padding = self.padding if isinstance(self.padding, str) else self.padding[0]

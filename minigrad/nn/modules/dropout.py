@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .. import functional as F
+from ._args import number_arg
 from .module import Module
 
 
@@ -11,7 +12,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
-        if not 0.0 <= p <= 1.0:
+        if not 0.0 <= number_arg(p, "Dropout", "p") <= 1.0:
             raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
         self.p, self.inplace = p, inplace
 

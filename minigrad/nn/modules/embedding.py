@@ -6,6 +6,7 @@ from ...autograd.grad_mode import no_grad
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
+from ._args import size_arg
 from .module import Module, check_device
 
 
@@ -17,8 +18,13 @@ class Embedding(Module):
                  _weight=None, _freeze: bool = False, device=None, dtype=None) -> None:
         super().__init__()
         check_device(device)
-        self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
+        self.num_embeddings = size_arg(num_embeddings, "Embedding", "num_embeddings")
+        self.embedding_dim = size_arg(embedding_dim, "Embedding", "embedding_dim")
         if padding_idx is not None:
+            if isinstance(padding_idx, bool) or not hasattr(padding_idx, "__index__"):
+                raise IndexError(f"Embedding: padding_idx must be an int, got {padding_idx!r:.40} "
+                                 f"({type(padding_idx).__name__})")
+            padding_idx = int(padding_idx.__index__())
             if not -self.num_embeddings <= padding_idx < self.num_embeddings:
                 raise ValueError(f"Embedding: padding_idx {padding_idx} is out of range for "
                                  f"{self.num_embeddings} embeddings")

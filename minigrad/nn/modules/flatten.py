@@ -23,6 +23,11 @@ class Unflatten(Module):
 
     def __init__(self, dim: int, unflattened_size) -> None:
         super().__init__()
+        if isinstance(dim, bool) or not hasattr(dim, "__index__"):
+            raise TypeError(f"Unflatten: argument 'dim' must be an int, got {dim!r:.40} ({type(dim).__name__})")
+        if not isinstance(unflattened_size, (tuple, list)) or not all(
+                hasattr(s, "__index__") and not isinstance(s, bool) for s in unflattened_size):
+            raise TypeError(f"Unflatten: unflattened_size must be a tuple of ints, got {unflattened_size!r:.60}")
         self.dim, self.unflattened_size = dim, tuple(unflattened_size)
 
     def forward(self, input):

@@ -7,6 +7,7 @@ from ... import creation
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
+from ._args import size_arg
 from .module import Module, check_device
 
 
@@ -31,7 +32,8 @@ class Linear(Module):
                  dtype=None) -> None:
         super().__init__()
         check_device(device)
-        self.in_features, self.out_features = int(in_features), int(out_features)
+        self.in_features = size_arg(in_features, "Linear", "in_features")
+        self.out_features = size_arg(out_features, "Linear", "out_features")
         self.weight = Parameter(creation.empty(self.out_features, self.in_features, dtype=dtype))
         if bias:
             self.bias = Parameter(creation.empty(self.out_features, dtype=dtype))

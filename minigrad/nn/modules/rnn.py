@@ -56,7 +56,10 @@ class RNNBase(Module):
         name = {"RNN_TANH": "RNN"}.get(mode, mode)
         for arg, value, low in (("input_size", input_size, 0), ("hidden_size", hidden_size, 1),
                                 ("num_layers", num_layers, 1)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):  # PyTorch: TypeError
+                raise TypeError(f"{name}: {arg} must be an integer >= {low}, got {value!r} "
+                                f"({type(value).__name__})")
+            if value < low:
                 raise ValueError(f"{name}: {arg} must be an integer >= {low}, got {value!r}")
         if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout <= 1:
             raise ValueError(f"{name}: dropout must be a number in [0, 1] (the probability of an element "
@@ -286,7 +289,10 @@ class RNNCellBase(Module):
         super().__init__()
         name = type(self).__name__
         for arg, value, low in (("input_size", input_size, 0), ("hidden_size", hidden_size, 1)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):  # PyTorch: TypeError
+                raise TypeError(f"{name}: {arg} must be an integer >= {low}, got {value!r} "
+                                f"({type(value).__name__})")
+            if value < low:
                 raise ValueError(f"{name}: {arg} must be an integer >= {low}, got {value!r}")
         if device not in (None, "cpu"):
             raise ValueError(f"{name}: only device='cpu' exists in minigrad, got {device!r}")
