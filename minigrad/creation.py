@@ -5,6 +5,7 @@ import operator
 
 import numpy as np
 
+from ._argcheck import ArgumentError
 from .dtypes import DEFAULT_FLOAT
 from .random import get_rng
 from .tensor import Tensor, _as_dtype
@@ -41,8 +42,32 @@ def _shape(shape, what: str = "zeros") -> tuple:
                             f"type {type(s).__name__} at position {i} (size {shape!r:.80})")
     shape = tuple(operator.index(s) for s in shape)
     if any(s < 0 for s in shape):
-        raise ValueError(f"negative dimension in shape {shape}")
+        raise ArgumentError(f"{what}(): negative dimension in shape {shape} (a size must be >= 0)")
     return shape
+
+
+def _requires_grad(value, what: str) -> bool:
+    """requires_grad must be a bool (PyTorch's TypeError), not any truthy value."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{what}(): argument 'requires_grad' must be a bool, got {value!r:.40} "
+                        f"({type(value).__name__})")
+    return bool(value)
+
+
+def _like(t, what: str) -> Tensor:
+    """The *_like factories need a Tensor (PyTorch's TypeError), not a list or None."""
+    if not isinstance(t, Tensor):
+        raise TypeError(f"{what}(): argument 'input' must be a Tensor, got {type(t).__name__}")
+    return t
+
+
+def _float_dtype(dtype, what: str):
+    """rand/randn only make floating-point tensors (PyTorch's NotImplementedError for an integer dtype)."""
+    dtype = _as_dtype(dtype) or DEFAULT_FLOAT
+    if np.dtype(dtype).kind != "f":
+        raise NotImplementedError(f"{what}(): dtype={np.dtype(dtype).name} is not supported "
+                                  f"(rand/randn need a floating-point dtype)")
+    return dtype
 
 
 def _make(array: np.ndarray, requires_grad: bool) -> Tensor:
@@ -50,23 +75,28 @@ def _make(array: np.ndarray, requires_grad: bool) -> Tensor:
 
 
 def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
+    _requires_grad(requires_grad, "tensor")
     return Tensor(data, dtype=dtype, requires_grad=requires_grad)
 
 
 def zeros(*shape, dtype=None, requires_grad=False) -> Tensor:
+    _requires_grad(requires_grad, "zeros")
     return _make(np.zeros(_shape(shape, "zeros"), _as_dtype(dtype) or DEFAULT_FLOAT), requires_grad)
 
 
 def ones(*shape, dtype=None, requires_grad=False) -> Tensor:
+    _requires_grad(requires_grad, "ones")
     return _make(np.ones(_shape(shape, "ones"), _as_dtype(dtype) or DEFAULT_FLOAT), requires_grad)
 
 
 def empty(*shape, dtype=None, requires_grad=False) -> Tensor:
+    _requires_grad(requires_grad, "empty")
     return _make(np.empty(_shape(shape, "empty"), _as_dtype(dtype) or DEFAULT_FLOAT), requires_grad)
 
 
 def full(shape, fill_value, dtype=None, requires_grad=False) -> Tensor:
     shape = _shape((shape,), "full")
+    _requires_grad(requires_grad, "full")
     fill_value = _number(fill_value, "full", "fill_value")
     if isinstance(fill_value, int) and not isinstance(fill_value, bool) and not -2 ** 63 <= fill_value < 2 ** 63:
         raise OverflowError(f"full(): fill_value {fill_value} does not fit in int64")
@@ -110,13 +140,17 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> Tensor:
 
 
 def rand(*shape, dtype=None, requires_grad=False) -> Tensor:
-    dtype = _as_dtype(dtype) or DEFAULT_FLOAT
-    return _make(get_rng().random(_shape(shape, "rand")).astype(dtype), requires_grad)
+    dtype = _float_dtype(dtype, "rand")
+    shape = _shape(shape, "rand")
+    _requires_grad(requires_grad, "rand")
+    return _make(get_rng().random(shape).astype(dtype), requires_grad)
 
 
 def randn(*shape, dtype=None, requires_grad=False) -> Tensor:
-    dtype = _as_dtype(dtype) or DEFAULT_FLOAT
-    return _make(get_rng().standard_normal(_shape(shape, "randn")).astype(dtype), requires_grad)
+    dtype = _float_dtype(dtype, "randn")
+    shape = _shape(shape, "randn")
+    _requires_grad(requires_grad, "randn")
+    return _make(get_rng().standard_normal(shape).astype(dtype), requires_grad)
 
 
 def randint(low, high=None, size=(), dtype=None) -> Tensor:
@@ -131,6 +165,7 @@ def randint(low, high=None, size=(), dtype=None) -> Tensor:
 
 
 def eye(n: int, m: int | None = None, dtype=None, requires_grad=False) -> Tensor:
+    _requires_grad(requires_grad, "eye")
     n = _int(n, "eye", "n")
     m = None if m is None else _int(m, "eye", "m")
     if n < 0 or (m is not None and m < 0):
@@ -139,20 +174,25 @@ def eye(n: int, m: int | None = None, dtype=None, requires_grad=False) -> Tensor
 
 
 def zeros_like(t: Tensor, dtype=None, requires_grad=False) -> Tensor:
+    _like(t, "zeros_like")
     return zeros(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
 
 def ones_like(t: Tensor, dtype=None, requires_grad=False) -> Tensor:
+    _like(t, "ones_like")
     return ones(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
 
 def full_like(t: Tensor, fill_value, dtype=None, requires_grad=False) -> Tensor:
+    _like(t, "full_like")
     return full(t.shape, fill_value, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
 
 def randn_like(t: Tensor, dtype=None, requires_grad=False) -> Tensor:
+    _like(t, "randn_like")
     return randn(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
 
 def rand_like(t: Tensor, dtype=None, requires_grad=False) -> Tensor:
+    _like(t, "rand_like")
     return rand(t.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)

@@ -11,6 +11,7 @@ import warnings
 
 import numpy as np
 
+from .._argcheck import ArgumentError
 from ..ops import activation as _act
 from ..ops import linalg as _linalg
 from ..ops import loss as _loss
@@ -65,6 +66,9 @@ def _int_arg(value, what: str, name: str) -> int:
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x·Wᵀ + b with W of shape [out_features, in_features]; x may have any leading dims."""
+    for name, value in (("input", input), ("weight", weight)):
+        if not isinstance(value, Tensor):  # PyTorch: TypeError, not an AttributeError from inside
+            raise TypeError(f"linear(): argument '{name}' must be a Tensor, got {type(value).__name__}")
     if input.ndim == 0 or input.shape[-1] != weight.shape[-1]:
         raise ValueError(f"linear: input of shape {input.shape} has {input.shape[-1] if input.ndim else 0} "
                          f"features, but the weight of shape {weight.shape} ([out_features, in_features]) "
@@ -172,11 +176,11 @@ def one_hot(tensor, num_classes: int = -1) -> Tensor:
     num_classes = _int_arg(num_classes, "one_hot", "num_classes")
     data = tensor.data
     if data.size and data.min() < 0:
-        raise ValueError(f"one_hot: class values must be non-negative, got {int(data.min())}")
+        raise ArgumentError(f"one_hot: class values must be non-negative, got {int(data.min())}")
     if num_classes == -1:
         num_classes = int(data.max()) + 1 if data.size else 0
     if data.size and data.max() >= num_classes:
-        raise ValueError(f"one_hot: class {int(data.max())} is out of range for {num_classes} classes")
+        raise ArgumentError(f"one_hot: class {int(data.max())} is out of range for {num_classes} classes")
     out = np.zeros(data.shape + (num_classes,), dtype=np.int64)
     np.put_along_axis(out, data[..., None].astype(np.int64), 1, axis=-1)
     return Tensor._wrap(out)
@@ -239,7 +243,7 @@ def softplus(input, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
 
 def gelu(input, approximate: str = "none") -> Tensor:
     if approximate not in ("none", "tanh"):
-        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        raise ArgumentError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
     return _act.GELU.apply(_float_tensor("gelu", input), approximate)
 
 

@@ -12,11 +12,12 @@ import operator
 
 import numpy as np
 
+from .._argcheck import ArgumentError
 from ..autograd.function import Function
 from ..parallel import run_over_batch
 
 
-def ntuple(value, n: int, name: str, op: str) -> tuple:
+def ntuple(value, n: int, name: str, op: str, *, expand_one: bool = True) -> tuple:
     """An int or a tuple/list of ``n`` ints, as PyTorch's conv/pool arguments.
 
     A float, a string, None or a bool is a TypeError naming the argument (PyTorch refuses them
@@ -24,8 +25,10 @@ def ntuple(value, n: int, name: str, op: str) -> tuple:
     if not isinstance(value, (bool, np.bool_)) and hasattr(value, "__index__"):
         return (operator.index(value),) * n
     if isinstance(value, (tuple, list)):
+        if len(value) == 1 and n > 1 and expand_one:  # PyTorch expands a 1-element list: (2,) means (2, 2)
+            value = tuple(value) * n
         if len(value) != n:
-            raise RuntimeError(f"{op}: expected {name} to be a single integer value or a list of {n} values "
+            raise ArgumentError(f"{op}: expected {name} to be a single integer value or a list of {n} values "
                                f"to match the {n}-d operation, but got {name}={list(value)!r:.80}")
         for v in value:
             if isinstance(v, (bool, np.bool_)) or not hasattr(v, "__index__"):
@@ -46,7 +49,7 @@ def check_groups(groups, op: str) -> None:
     if isinstance(groups, (bool, np.bool_)) or not hasattr(groups, "__index__"):
         raise TypeError(f"{op}(): argument 'groups' must be an int, got {groups!r:.40} ({type(groups).__name__})")
     if groups < 1:
-        raise RuntimeError(f"{op}: non-positive groups is not supported, got groups={groups}")
+        raise ArgumentError(f"{op}: non-positive groups is not supported, got groups={groups}")
     if groups != 1:
         raise ValueError(f"{op}: groups={groups} is not supported (only groups=1)")
 
@@ -76,30 +79,40 @@ def conv_output_size(size: int, kernel: int, stride: int, padding: int, dilation
     return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
 
 
+def check_output_bytes(op: str, shape) -> None:
+    """An output too big for any array is a bad argument (PyTorch's RuntimeError), not NumPy's message."""
+    count = 1
+    for size in shape:
+        count *= max(int(size), 0)
+    if count * 8 > 2 ** 63 - 1:
+        raise ArgumentError(f"{op}: the output of shape {tuple(int(v) for v in shape)} would need more than "
+                            f"2**63 bytes (check the padding, stride and dilation)")
+
+
 def check_conv2d(op: str, x_shape, w_shape, b_shape, stride, padding, dilation) -> tuple[int, int]:
     """Validate a 2-D convolution's arguments; return the output height and width."""
     if len(x_shape) != 4:
-        raise ValueError(f"{op}: expected a 4-D input [batch, channels, height, width], got shape {x_shape}")
+        raise ArgumentError(f"{op}: expected a 4-D input [batch, channels, height, width], got shape {x_shape}")
     if len(w_shape) != 4:
-        raise ValueError(f"{op}: expected a 4-D weight [out_channels, in_channels, kh, kw], got shape {w_shape}")
+        raise ArgumentError(f"{op}: expected a 4-D weight [out_channels, in_channels, kh, kw], got shape {w_shape}")
     if x_shape[1] != w_shape[1]:
-        raise ValueError(f"{op}: the input has {x_shape[1]} channels but the weight expects {w_shape[1]} "
+        raise ArgumentError(f"{op}: the input has {x_shape[1]} channels but the weight expects {w_shape[1]} "
                          f"(input shape {x_shape}, weight shape {w_shape})")
     if b_shape is not None and b_shape != (w_shape[0],):
-        raise ValueError(f"{op}: bias shape {b_shape} does not match the {w_shape[0]} output channels")
+        raise ArgumentError(f"{op}: bias shape {b_shape} does not match the {w_shape[0]} output channels")
     if min(stride) < 1:
-        raise ValueError(f"{op}: stride must be positive, got {stride}")
+        raise ArgumentError(f"{op}: stride must be positive, got {stride}")
     if min(padding) < 0:
-        raise ValueError(f"{op}: padding must be non-negative, got {padding}")
+        raise ArgumentError(f"{op}: padding must be non-negative, got {padding}")
     if min(dilation) < 1:
-        raise ValueError(f"{op}: dilation must be positive, got {dilation}")
+        raise ArgumentError(f"{op}: dilation must be positive, got {dilation}")
     if min(w_shape[2:]) < 1:
-        raise RuntimeError(f"{op}: kernel size should be greater than zero, but got the weight of shape {w_shape} "
+        raise ArgumentError(f"{op}: kernel size should be greater than zero, but got the weight of shape {w_shape} "
                            f"(kernel {tuple(w_shape[2:])})")
     for axis in (0, 1):
         if (x_shape[2 + axis] + 2 * padding[axis] >= MAX_EXTENT or stride[axis] >= MAX_EXTENT
                 or dilation[axis] * w_shape[2 + axis] >= MAX_EXTENT):
-            raise ValueError(f"{op}: stride {stride}, padding {padding} or dilation {dilation} is too large "
+            raise ArgumentError(f"{op}: stride {stride}, padding {padding} or dilation {dilation} is too large "
                              f"(the padded input or the kernel span reaches 2**62) for input shape {x_shape}")
     sizes = []
     for axis, name in ((0, "height"), (1, "width")):
@@ -107,11 +120,12 @@ def check_conv2d(op: str, x_shape, w_shape, b_shape, stride, padding, dilation) 
         padded = size + 2 * padding[axis]
         span = dilation[axis] * (kernel - 1) + 1
         if span > padded:
-            raise ValueError(f"{op}: the kernel {name} {kernel} (dilated span {span}) is larger than the padded "
+            raise ArgumentError(f"{op}: the kernel {name} {kernel} (dilated span {span}) is larger than the padded "
                              f"input {name} {padded} (input {size} + 2×padding {padding[axis]})")
         sizes.append(conv_output_size(size, kernel, stride[axis], padding[axis], dilation[axis]))
+    check_output_bytes(op, (x_shape[0], w_shape[0], *sizes))
     if min(sizes) < 1 or min(x_shape[0], x_shape[1], w_shape[0]) < 1:
-        raise ValueError(f"{op}: the output size {tuple(sizes)} is below 1 for input shape {x_shape}")
+        raise ArgumentError(f"{op}: the output size {tuple(sizes)} is below 1 for input shape {x_shape}")
     return sizes[0], sizes[1]
 
 
@@ -174,7 +188,7 @@ class Conv2d(Function):
 
 def _same_padding(kernel: tuple, dilation: tuple, stride: tuple, op: str) -> tuple:
     if stride != (1, 1):
-        raise ValueError(f"{op}: padding='same' needs stride 1, got stride {stride}")
+        raise ArgumentError(f"{op}: padding='same' needs stride 1, got stride {stride}")
     spans = [d * (k - 1) for k, d in zip(kernel, dilation)]
     if any(s % 2 for s in spans):
         raise ValueError(f"{op}: padding='same' with an even kernel span {spans} would be asymmetric; "
@@ -192,7 +206,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         elif padding == "same":
             padding = _same_padding(tuple(weight.shape[2:]), dilation, stride, "conv2d")
         else:
-            raise RuntimeError(f"conv2d: invalid padding string {padding!r}: padding must be an int, a pair, "
+            raise ArgumentError(f"conv2d: invalid padding string {padding!r}: padding must be an int, a pair, "
                                "'valid' or 'same'")
     padding = pair(padding, "padding", "conv2d")
     if input.ndim == 3:  # unbatched, as PyTorch accepts
@@ -204,9 +218,9 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """1-D convolution of input [N, C, L] with weight [O, C, k]: the 2-D kernels with height 1."""
     check_groups(groups, "conv1d")
     if input.ndim not in (2, 3):
-        raise ValueError(f"conv1d: expected a 3-D input [batch, channels, length], got shape {input.shape}")
+        raise ArgumentError(f"conv1d: expected a 3-D input [batch, channels, length], got shape {input.shape}")
     if weight.ndim != 3:
-        raise ValueError(f"conv1d: expected a 3-D weight [out_channels, in_channels, k], got shape {weight.shape}")
+        raise ArgumentError(f"conv1d: expected a 3-D weight [out_channels, in_channels, k], got shape {weight.shape}")
     single = ntuple(stride, 1, "stride", "conv1d")
     dil = ntuple(dilation, 1, "dilation", "conv1d")
     if isinstance(padding, str):
@@ -214,9 +228,18 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         if padding is None:
             padding = _same_padding((1, weight.shape[2]), (1, dil[0]), (1, single[0]), "conv1d")[1]
         elif isinstance(padding, str):
-            raise RuntimeError(f"conv1d: invalid padding string {padding!r}: padding must be an int, 'valid' or "
+            raise ArgumentError(f"conv1d: invalid padding string {padding!r}: padding must be an int, 'valid' or "
                                "'same'")
     pad = ntuple(padding, 1, "padding", "conv1d")
+    if single[0] < 1:  # checked here so the message names conv1d and its own values, not the 2-D call's
+        raise ArgumentError(f"conv1d: stride must be positive, got stride={single[0]}")
+    if pad[0] < 0:
+        raise ArgumentError(f"conv1d: padding must be non-negative, got padding={pad[0]}")
+    if dil[0] < 1:
+        raise ArgumentError(f"conv1d: dilation must be positive, got dilation={dil[0]}")
+    if weight.shape[2] < 1:
+        raise ArgumentError(f"conv1d: kernel size should be greater than zero, but got the weight of shape "
+                            f"{tuple(weight.shape)}")
     unbatched = input.ndim == 2
     x = input.unsqueeze(0) if unbatched else input
     out = Conv2d.apply(x.unsqueeze(2), weight.unsqueeze(2), bias, (1, single[0]), (0, pad[0]), (1, dil[0]))

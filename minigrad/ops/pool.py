@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._argcheck import ArgumentError
 from ..autograd.function import Function
 from ..parallel import run_over_batch
-from .conv import MAX_EXTENT, ntuple, pair
+from .conv import MAX_EXTENT, check_output_bytes, ntuple, pair
 
 
 def _as_float(x: np.ndarray, op: str) -> np.ndarray:
@@ -24,30 +25,31 @@ def _as_float(x: np.ndarray, op: str) -> np.ndarray:
 def check_pool_arguments(op: str, kernel, stride, padding) -> None:
     """The input-independent checks (also run by the pooling layers' constructors)."""
     if min(kernel) < 1:
-        raise ValueError(f"{op}: kernel_size must be positive, got {kernel}")
+        raise ArgumentError(f"{op}: kernel_size must be positive, got {kernel}")
     if min(stride) < 1:
-        raise ValueError(f"{op}: stride must be positive, got {stride}")
+        raise ArgumentError(f"{op}: stride must be positive, got {stride}")
     if min(padding) < 0 or any(2 * p > k for p, k in zip(padding, kernel)):
-        raise ValueError(f"{op}: padding {padding} must be between 0 and half the kernel size {kernel}")
+        raise ArgumentError(f"{op}: padding {padding} must be between 0 and half the kernel size {kernel}")
 
 
 def check_pool2d(op: str, shape, kernel, stride, padding) -> tuple[int, int]:
     """Validate a 2-D pooling's arguments; return the output height and width."""
     if len(shape) != 4:
-        raise ValueError(f"{op}: expected a 4-D input [batch, channels, height, width], got shape {shape}")
+        raise ArgumentError(f"{op}: expected a 4-D input [batch, channels, height, width], got shape {shape}")
     check_pool_arguments(op, kernel, stride, padding)
     if max(shape[2] + 2 * padding[0], shape[3] + 2 * padding[1], *kernel, *stride) >= MAX_EXTENT:
-        raise ValueError(f"{op}: kernel_size {kernel}, stride {stride} or padding {padding} is too large "
+        raise ArgumentError(f"{op}: kernel_size {kernel}, stride {stride} or padding {padding} is too large "
                          f"(reaches 2**62) for input shape {shape}")
     sizes = []
     for axis, name in ((0, "height"), (1, "width")):
         padded = shape[2 + axis] + 2 * padding[axis]
         if kernel[axis] > padded:
-            raise ValueError(f"{op}: the kernel {name} {kernel[axis]} is larger than the padded input {name} "
+            raise ArgumentError(f"{op}: the kernel {name} {kernel[axis]} is larger than the padded input {name} "
                              f"{padded} (input shape {shape}, padding {padding})")
         sizes.append((padded - kernel[axis]) // stride[axis] + 1)
+    check_output_bytes(op, (shape[0], shape[1], *sizes))
     if min(shape[0], shape[1]) < 1:
-        raise ValueError(f"{op}: empty input of shape {shape}")
+        raise ArgumentError(f"{op}: empty input of shape {shape}")
     return sizes[0], sizes[1]
 
 
@@ -138,12 +140,15 @@ def _batched(input, ndim: int, op: str):
     if input.ndim == ndim - 1:
         return input.unsqueeze(0), True
     if input.ndim != ndim:
-        raise ValueError(f"{op}: expected a {ndim}-D input (or {ndim - 1}-D unbatched), got shape {input.shape}")
+        raise ArgumentError(f"{op}: expected a {ndim}-D input (or {ndim - 1}-D unbatched), got shape {input.shape}")
     return input, False
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, return_indices=False):
-    if pair(dilation, "dilation", "max_pool2d") != (1, 1):
+    dilation = pair(dilation, "dilation", "max_pool2d")
+    if min(dilation) < 1:
+        raise ArgumentError(f"max_pool2d: dilation must be positive, got dilation={dilation}")
+    if dilation != (1, 1):
         raise ValueError(f"max_pool2d: dilation={dilation} is not supported (only 1)")
     x, unbatched = _batched(input, 4, "max_pool2d")
     out, indices = MaxPool2d.apply(x, *_geometry(kernel_size, stride, padding, "max_pool2d"))
@@ -158,10 +163,23 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0):
     return out.squeeze(0) if unbatched else out
 
 
+def _check_pool1d(op: str, k: int, s: int, p: int) -> None:
+    """The 1-d arguments checked under their own names and values (not the 2-D call's (1, k))."""
+    if k < 1:
+        raise ArgumentError(f"{op}: kernel_size must be positive, got kernel_size={k}")
+    if s < 1:
+        raise ArgumentError(f"{op}: stride must be positive, got stride={s}")
+    if p < 0:
+        raise ArgumentError(f"{op}: padding must be non-negative, got padding={p}")
+    if 2 * p > k:
+        raise ArgumentError(f"{op}: padding {p} must be between 0 and half the kernel size {k}")
+
+
 def max_pool1d(input, kernel_size, stride=None, padding=0, return_indices=False):
     """Max pooling over the last dim of [N, C, L]: the 2-D kernel with a window of height 1."""
     x, unbatched = _batched(input, 3, "max_pool1d")
     (k,), (s,), (p,) = _geometry(kernel_size, stride, padding, "max_pool1d", n=1)
+    _check_pool1d("max_pool1d", k, s, p)
     out, indices = MaxPool2d.apply(x.unsqueeze(2), (1, k), (1, s), (0, p))
     out, indices = out.squeeze(2), indices.squeeze(2)
     if unbatched:
@@ -172,5 +190,6 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, return_indices=False)
 def avg_pool1d(input, kernel_size, stride=None, padding=0):
     x, unbatched = _batched(input, 3, "avg_pool1d")
     (k,), (s,), (p,) = _geometry(kernel_size, stride, padding, "avg_pool1d", n=1)
+    _check_pool1d("avg_pool1d", k, s, p)
     out = AvgPool2d.apply(x.unsqueeze(2), (1, k), (1, s), (0, p)).squeeze(2)
     return out.squeeze(0) if unbatched else out

@@ -121,7 +121,7 @@ CASES = [
     ("f_conv2d_padding_str", lambda: F.conv2d(x2(), mg.randn(2, 2, 3, 3), padding="foo"), RuntimeError,
      r"padding string 'foo'"),
     ("f_conv1d_zero_kernel", lambda: F.conv1d(x1(), mg.randn(2, 2, 0)), RuntimeError,
-     r"kernel size should be greater than zero.*\(1, 0\)"),
+     r"conv1d: kernel size should be greater than zero.*\(2, 2, 0\)"),
     ("f_conv2d_zero_kernel", lambda: F.conv2d(x2(), mg.randn(2, 2, 3, 0)), RuntimeError,
      r"kernel size should be greater than zero.*\(3, 0\)"),
     ("f_conv2d_padding_overflow", lambda: F.conv2d(x2(), mg.randn(2, 2, 3, 3), stride=10 ** 18, padding=2 ** 62),

@@ -6,6 +6,8 @@ import numbers
 
 import numpy as np
 
+from ..._argcheck import ArgumentError
+
 
 def size_arg(value, layer: str, name: str, low: int = 0) -> int:
     """A size argument (in_features, num_embeddings, ...): an int >= ``low``; a float, a string
@@ -14,7 +16,7 @@ def size_arg(value, layer: str, name: str, low: int = 0) -> int:
         raise TypeError(f"{layer}: argument '{name}' must be an int, got {value!r:.40} ({type(value).__name__})")
     value = int(value.__index__())
     if value < low:
-        raise RuntimeError(f"{layer}: argument '{name}' must be >= {low}, got {name}={value} "
+        raise ArgumentError(f"{layer}: argument '{name}' must be >= {low}, got {name}={value} "
                            f"(a negative dimension)")
     return value
 

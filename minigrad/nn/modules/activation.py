@@ -6,6 +6,7 @@ Each derivative is written beside its forward in ``minigrad/ops/activation.py``.
 from __future__ import annotations
 
 from ... import creation
+from ..._argcheck import ArgumentError
 from .. import functional as F
 from ..parameter import Parameter
 from ._args import number_arg, size_arg
@@ -150,7 +151,7 @@ class GELU(Module):
     def __init__(self, approximate: str = "none") -> None:
         super().__init__()
         if approximate not in ("none", "tanh"):
-            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+            raise ArgumentError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
         self.approximate = approximate
 
     def forward(self, input):

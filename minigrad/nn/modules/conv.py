@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 from ... import creation
+from ..._argcheck import ArgumentError
 from ...ops import conv as conv_ops
 from .. import functional as F
 from .. import init
@@ -40,15 +41,15 @@ class _ConvNd(Module):
                 raise TypeError(f"{name}: argument '{arg}' must be an int, got {value!r:.40} "
                                 f"({type(value).__name__})")
         if min(kernel_size) < 1:
-            raise RuntimeError(f"{name}: kernel size should be greater than zero, but got kernel_size={kernel_size}")
+            raise ArgumentError(f"{name}: kernel size should be greater than zero, but got kernel_size={kernel_size}")
         if min(stride) < 1:
-            raise RuntimeError(f"{name}: non-positive stride is not supported, got stride={stride}")
+            raise ArgumentError(f"{name}: non-positive stride is not supported, got stride={stride}")
         if not isinstance(padding, str) and min(padding) < 0:
-            raise RuntimeError(f"{name}: negative padding is not supported, got padding={padding}")
+            raise ArgumentError(f"{name}: negative padding is not supported, got padding={padding}")
         if min(dilation) < 1:
-            raise RuntimeError(f"{name}: dilation should be greater than zero, but got dilation={dilation}")
+            raise ArgumentError(f"{name}: dilation should be greater than zero, but got dilation={dilation}")
         if in_channels < 1 or out_channels < 1:
-            raise ValueError(f"{type(self).__name__}: channels must be positive, got in_channels={in_channels}, "
+            raise ArgumentError(f"{type(self).__name__}: channels must be positive, got in_channels={in_channels}, "
                              f"out_channels={out_channels}")
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size, self.stride, self.padding, self.dilation = kernel_size, stride, padding, dilation
@@ -81,7 +82,8 @@ class Conv2d(_ConvNd):
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
                  groups: int = 1, bias: bool = True, padding_mode: str = "zeros", dtype=None):
         _check_options("Conv2d", groups, padding_mode, padding, stride)
-        kernel = conv_ops.pair(kernel_size, "kernel_size", "Conv2d")
+        # a 1-tuple kernel is not expanded: PyTorch builds a 3-D weight from it and fails at forward
+        kernel = conv_ops.ntuple(kernel_size, 2, "kernel_size", "Conv2d", expand_one=False)
         padding = padding if isinstance(padding, str) else conv_ops.pair(padding, "padding", "Conv2d")
         super().__init__(in_channels, out_channels, kernel, conv_ops.pair(stride, "stride", "Conv2d"),
                          padding, conv_ops.pair(dilation, "dilation", "Conv2d"), bias, dtype)

@@ -28,6 +28,7 @@ import warnings
 import numpy as np
 
 from ... import creation
+from ..._argcheck import ArgumentError
 from ...functions import cat, stack
 from ...tensor import Tensor
 from .. import functional as F
@@ -292,8 +293,8 @@ class RNNCellBase(Module):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)):  # PyTorch: TypeError
                 raise TypeError(f"{name}: {arg} must be an integer >= {low}, got {value!r} "
                                 f"({type(value).__name__})")
-            if value < low:
-                raise ValueError(f"{name}: {arg} must be an integer >= {low}, got {value!r}")
+            if value < low:  # PyTorch: RuntimeError (a negative dimension)
+                raise ArgumentError(f"{name}: {arg} must be an integer >= {low}, got {value!r}")
         if device not in (None, "cpu"):
             raise ValueError(f"{name}: only device='cpu' exists in minigrad, got {device!r}")
         self.input_size, self.hidden_size, self.bias = int(input_size), int(hidden_size), bool(bias)
