@@ -46,8 +46,11 @@ def _shape(shape, what: str = "zeros") -> tuple:
     return shape
 
 
-def _requires_grad(value, what: str) -> bool:
-    """requires_grad must be a bool (PyTorch's TypeError), not any truthy value."""
+def _requires_grad(value, what: str, none_ok: bool = True) -> bool:
+    """requires_grad must be a bool (PyTorch's TypeError), not any truthy value; the factories take
+    None as False, as PyTorch's do (tensor() does not)."""
+    if value is None and none_ok:
+        return False
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{what}(): argument 'requires_grad' must be a bool, got {value!r:.40} "
                         f"({type(value).__name__})")
@@ -75,7 +78,7 @@ def _make(array: np.ndarray, requires_grad: bool) -> Tensor:
 
 
 def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
-    _requires_grad(requires_grad, "tensor")
+    _requires_grad(requires_grad, "tensor", none_ok=False)
     return Tensor(data, dtype=dtype, requires_grad=requires_grad)
 
 

@@ -70,7 +70,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         if not isinstance(value, Tensor):  # PyTorch: TypeError, not an AttributeError from inside
             raise TypeError(f"linear(): argument '{name}' must be a Tensor, got {type(value).__name__}")
     if input.ndim == 0 or input.shape[-1] != weight.shape[-1]:
-        raise ValueError(f"linear: input of shape {input.shape} has {input.shape[-1] if input.ndim else 0} "
+        raise ArgumentError(f"linear: input of shape {input.shape} has {input.shape[-1] if input.ndim else 0} "
                          f"features, but the weight of shape {weight.shape} ([out_features, in_features]) "
                          f"expects {weight.shape[-1]}")
     out_features = weight.shape[0]
