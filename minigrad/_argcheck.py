@@ -8,3 +8,7 @@ catching it.  A bad type raises TypeError, as PyTorch does.
 
 class ArgumentError(ValueError, RuntimeError):
     """A bad argument value (a ValueError, and a RuntimeError as PyTorch raises)."""
+
+
+class AllocationError(MemoryError, RuntimeError):
+    """An output too big for the memory (a MemoryError, and a RuntimeError as PyTorch's allocator raises)."""

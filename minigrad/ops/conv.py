@@ -12,7 +12,7 @@ import operator
 
 import numpy as np
 
-from .._argcheck import ArgumentError
+from .._argcheck import AllocationError, ArgumentError
 from ..autograd.function import Function
 from ..parallel import run_over_batch
 
@@ -89,6 +89,16 @@ def check_output_bytes(op: str, shape) -> None:
                             f"2**63 bytes (check the padding, stride and dilation)")
 
 
+def empty_output(op: str, shape, dtype) -> np.ndarray:
+    """np.empty for an output, with minigrad's message (not NumPy's) when the memory is too small."""
+    try:
+        return np.empty(shape, dtype=dtype)
+    except MemoryError:
+        nbytes = int(np.prod(shape, dtype=object)) * np.dtype(dtype).itemsize
+        raise AllocationError(f"{op}: cannot allocate the output of shape {tuple(shape)} ({nbytes} bytes); "
+                              "check the padding, stride and dilation") from None
+
+
 def check_conv2d(op: str, x_shape, w_shape, b_shape, stride, padding, dilation) -> tuple[int, int]:
     """Validate a 2-D convolution's arguments; return the output height and width."""
     if len(x_shape) != 4:
@@ -143,7 +153,7 @@ class Conv2d(Function):
         x, w, b = float_operands("conv2d", x, w, b)
         oh, ow = check_conv2d("conv2d", x.shape, w.shape, None if b is None else b.shape,
                               stride, padding, dilation)
-        out = np.empty((x.shape[0], w.shape[0], oh, ow), dtype=x.dtype)
+        out = empty_output("conv2d", (x.shape[0], w.shape[0], oh, ow), x.dtype)
         ctx.geometry = (*stride, *padding, *dilation)
         convolve = ctx.kernels.conv2d_forward
 

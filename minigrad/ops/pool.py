@@ -11,7 +11,7 @@ import numpy as np
 from .._argcheck import ArgumentError
 from ..autograd.function import Function
 from ..parallel import run_over_batch
-from .conv import MAX_EXTENT, check_output_bytes, ntuple, pair
+from .conv import MAX_EXTENT, check_output_bytes, empty_output, ntuple, pair
 
 
 def _as_float(x: np.ndarray, op: str) -> np.ndarray:
@@ -74,8 +74,8 @@ class MaxPool2d(Function):
     def forward(ctx, x, kernel, stride, padding):
         x = _as_float(x, "max_pool2d")
         oh, ow = check_pool2d("max_pool2d", x.shape, kernel, stride, padding)
-        out = np.empty((x.shape[0], x.shape[1], oh, ow), dtype=x.dtype)
-        argmax = np.empty(out.shape, dtype=np.int64)
+        out = empty_output("max_pool2d", (x.shape[0], x.shape[1], oh, ow), x.dtype)
+        argmax = empty_output("max_pool2d", out.shape, np.int64)
         pool = ctx.kernels.max_pool2d_forward
 
         def forward_part(x, out, argmax):
@@ -113,7 +113,7 @@ class AvgPool2d(Function):
     def forward(ctx, x, kernel, stride, padding):
         x = _as_float(x, "avg_pool2d")
         oh, ow = check_pool2d("avg_pool2d", x.shape, kernel, stride, padding)
-        out = np.empty((x.shape[0], x.shape[1], oh, ow), dtype=x.dtype)
+        out = empty_output("avg_pool2d", (x.shape[0], x.shape[1], oh, ow), x.dtype)
         ctx.geometry = (*kernel, *stride, *padding)
         pool = ctx.kernels.avg_pool2d_forward
 

@@ -364,6 +364,59 @@ CASES = [
     ("F.linear-weight-str", lambda L, nn, F: F.linear(L.ones(2, 3), "w"),
      TypeError, r"linear\(\): argument 'weight' must be a Te.*got str",
      TypeError),
+    # ---------------------------------------------------------------- reconciled tables: values refused as PyTorch
+    ("tensor-requires_grad-None", lambda L, nn, F: L.tensor([1.0], requires_grad=None), TypeError,
+     r"tensor\(\): argument 'requires_grad' must be a bool, got None", TypeError),
+    ("ones-requires_grad-int", lambda L, nn, F: L.ones(2, requires_grad=1), TypeError,
+     r"ones\(\): argument 'requires_grad' must be a bool, got 1", TypeError),
+    ("empty-size-negative", lambda L, nn, F: L.empty(2, -3), RuntimeError,
+     r"empty\(\): negative dimension in shape \(2, -3\)", RuntimeError),
+    ("rand-dtype-int32", lambda L, nn, F: L.rand(2, dtype=L.int32), NotImplementedError,
+     r"rand\(\): dtype=int32 is not supported", NotImplementedError),
+    ("randn_like-input-list", lambda L, nn, F: L.randn_like([1.0]), TypeError,
+     r"randn_like\(\): argument 'input' must be a Tensor, got list", TypeError),
+    ("Conv1d-out_channels-negative", lambda L, nn, F: nn.Conv1d(2, -2, 3), RuntimeError,
+     r"Conv1d: channels must be positive, got in_channels=2, out_channels=-2", RuntimeError),
+    ("Conv2d-kernel_size-1-tuple", lambda L, nn, F: nn.Conv2d(2, 2, (3,)), RuntimeError,
+     r"Conv2d: expected kernel_size to be .*kernel_size=\[3\]", TORCH_ACCEPTS),  # PyTorch fails at forward
+    ("LSTMCell-hidden_size-negative", lambda L, nn, F: nn.LSTMCell(4, -3), RuntimeError,
+     r"LSTMCell: hidden_size must be an integer >= 1, got -3", RuntimeError),
+    ("MaxPool2d-stride-zero", lambda L, nn, F: nn.MaxPool2d(2, stride=0)(x2(L)), RuntimeError,
+     r"MaxPool2d: stride must be positive, got \(0, 0\)", RuntimeError),
+    ("F.conv1d-padding-negative", lambda L, nn, F: F.conv1d(x1(L), L.ones(2, 2, 3), padding=-1), RuntimeError,
+     r"conv1d: padding must be non-negative, got padding=-1", RuntimeError),
+    ("F.conv1d-dilation-zero", lambda L, nn, F: F.conv1d(x1(L), L.ones(2, 2, 3), dilation=0), RuntimeError,
+     r"conv1d: dilation must be positive, got dilation=0", RuntimeError),
+    ("F.conv1d-padding-same-strided",
+     lambda L, nn, F: F.conv1d(x1(L), L.ones(2, 2, 3), padding="same", stride=2), RuntimeError,
+     r"conv1d: padding='same' needs stride 1", RuntimeError),
+    ("F.conv2d-input-channels", lambda L, nn, F: F.conv2d(L.ones(1, 3, 5, 5), L.ones(2, 2, 3, 3)), RuntimeError,
+     r"conv2d: the input has 3 channels but the weight expects 2", RuntimeError),
+    ("F.conv2d-weight-larger-than-input", lambda L, nn, F: F.conv2d(L.ones(1, 2, 2, 2), L.ones(2, 2, 3, 3)),
+     RuntimeError, r"conv2d: the kernel height 3 .*larger than the padded input height 2", RuntimeError),
+    ("F.conv2d-bias-shape", lambda L, nn, F: F.conv2d(x2(L), L.ones(2, 2, 3, 3), L.ones(3)), RuntimeError,
+     r"conv2d: bias shape \(3,\) does not match the 2 output channels", RuntimeError),
+    ("F.conv2d-input-5d", lambda L, nn, F: F.conv2d(L.ones(1, 1, 2, 5, 5), L.ones(2, 2, 3, 3)), RuntimeError,
+     r"conv2d: expected a 4-D input .*got shape \(1, 1, 2, 5, 5\)", RuntimeError),
+    ("F.conv2d-padding-out-of-memory",
+     lambda L, nn, F: F.conv2d(L.ones(1, 1, 2, 2), L.ones(1, 1, 1, 1), padding=10 ** 8), RuntimeError,
+     r"conv2d: cannot allocate the output of shape \(1, 1, 200000002, 200000002\)", RuntimeError),
+    ("F.max_pool2d-input-2d", lambda L, nn, F: F.max_pool2d(L.ones(2, 2), 1), RuntimeError,
+     r"max_pool2d: expected a 4-D input \(or 3-D unbatched\), got shape \(2, 2\)", RuntimeError),
+    ("F.max_pool2d-kernel-larger-than-input", lambda L, nn, F: F.max_pool2d(L.ones(1, 1, 2, 2), 3), RuntimeError,
+     r"max_pool2d: the kernel height 3 is larger than the padded input height 2", RuntimeError),
+    ("F.avg_pool2d-padding-over-half", lambda L, nn, F: F.avg_pool2d(x2(L), 2, padding=2), RuntimeError,
+     r"avg_pool2d: padding \(2, 2\) must be between 0 and half the kernel size \(2, 2\)", RuntimeError),
+    ("F.max_pool1d-padding-over-half", lambda L, nn, F: F.max_pool1d(x1(L), 2, padding=2), RuntimeError,
+     r"max_pool1d: padding 2 must be between 0 and half the kernel size 2", RuntimeError),
+    ("F.avg_pool1d-stride-zero", lambda L, nn, F: F.avg_pool1d(x1(L), 2, 0), RuntimeError,
+     r"avg_pool1d: stride must be positive, got stride=0", RuntimeError),
+    ("F.one_hot-tensor-negative-class", lambda L, nn, F: F.one_hot(L.tensor([-1, 0]), 3), RuntimeError,
+     r"one_hot: class values must be non-negative, got -1", RuntimeError),
+    ("F.linear-input-list", lambda L, nn, F: F.linear([1.0], L.ones(1, 1)), TypeError,
+     r"linear\(\): argument 'input' must be a Tensor, got list", TypeError),
+    ("F.linear-weight-shape", lambda L, nn, F: F.linear(L.ones(2, 3), L.ones(4, 2)), RuntimeError,
+     r"linear: input of shape \(2, 3\) has 3 features, but the weight of shape \(4, 2\)", RuntimeError),
     # ---------------------------------------------------------------- rows of the first table (ids with _)
     ("zeros-size-float", lambda L, nn, F: L.zeros(2.5), TypeError, r"'size'.*2\.5", TypeError),
     ("rand-size-float", lambda L, nn, F: L.rand(2.5), TypeError, r"'size'.*2\.5", TypeError),
@@ -624,6 +677,24 @@ def test_numpy_integers_are_accepted_where_ints_are():
     assert MF.conv2d(mg.ones(1, 1, 5, 5), mg.ones(1, 1, 3, 3), stride=np.int64(2)).shape == (1, 1, 2, 2)
     assert MF.max_pool2d(mg.ones(1, 1, 4, 4), np.int32(2)).shape == (1, 1, 2, 2)
 
+
+
+def test_factories_take_requires_grad_none_as_false_as_pytorch():
+    for make in (lambda L: L.zeros(2, requires_grad=None), lambda L: L.ones(2, requires_grad=None),
+                 lambda L: L.empty(2, requires_grad=None), lambda L: L.full((2,), 1.0, requires_grad=None),
+                 lambda L: L.rand(2, requires_grad=None), lambda L: L.randn(2, requires_grad=None),
+                 lambda L: L.eye(2, requires_grad=None)):
+        assert make(mg).requires_grad is False
+
+
+def test_a_one_element_stride_padding_or_kernel_expands_as_in_pytorch():
+    x, w = mg.ones(1, 2, 8, 8), mg.ones(2, 2, 3, 3)
+    assert MF.conv2d(x, w, stride=(2,)).shape == (1, 2, 3, 3)
+    assert MF.conv2d(x, w, padding=[1]).shape == (1, 2, 8, 8)
+    assert MF.max_pool2d(x, (2,)).shape == (1, 2, 4, 4)
+    assert MF.avg_pool2d(x, 2, (1,)).shape == (1, 2, 7, 7)
+    assert mnn.MaxPool2d((2,))(x).shape == (1, 2, 4, 4)
+    assert MF.max_pool2d(x, 2, dilation=(1,)).shape == (1, 2, 4, 4)
 
 def test_public_factories_and_layers_are_in_the_table():
     """Every factory and layer constructor named in the table exists in the public API."""
