@@ -91,12 +91,12 @@ clip = clamp
 
 
 def maximum(a, b):
-    check_tensor_args("maximum", ("input", "other"), (a, b), numbers=True)
+    check_tensor_args("maximum", ("input", "other"), (a, b))  # a Python number: TypeError, as PyTorch
     return _arith.Maximum.apply(a, b)
 
 
 def minimum(a, b):
-    check_tensor_args("minimum", ("input", "other"), (a, b), numbers=True)
+    check_tensor_args("minimum", ("input", "other"), (a, b))
     return _arith.Minimum.apply(a, b)
 
 
