@@ -174,12 +174,12 @@ def tanh(x):
     return _t(x).tanh()
 
 
-def softmax(x, dim):
-    return _t(x).softmax(dim)
+def softmax(x, dim, dtype=None):  # dtype=: cast first, as torch.softmax (an integer input then works)
+    return _t(x).softmax(dim) if dtype is None else _t(x).astype(dtype).softmax(dim)
 
 
-def log_softmax(x, dim):
-    return _t(x).log_softmax(dim)
+def log_softmax(x, dim, dtype=None):
+    return _t(x).log_softmax(dim) if dtype is None else _t(x).astype(dtype).log_softmax(dim)
 
 
 def detach(x):

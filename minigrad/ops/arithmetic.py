@@ -208,7 +208,7 @@ class Pow(_Binary):
                                       f"{_describe(b)}); convert with .long() or .float() first")
         if (type(a) is np.ndarray and a.dtype.kind in "biu" and isinstance(b, (int, np.integer))
                 and not isinstance(b, (bool, np.bool_)) and b < 0):  # PyTorch refuses a Python int exponent < 0
-            raise RuntimeError(f"pow: Integers to negative integer powers are not allowed ({a.dtype} base of "
+            raise RuntimeError(f"pow: integers to negative integer powers are not allowed ({a.dtype} base of "
                                f"shape {a.shape}, exponent {b}); use a float exponent or convert with .float()")
         return _Binary.evaluate.__func__(cls, a, b)
 
