@@ -261,7 +261,8 @@ def l1_loss(input, target, reduction: str = "mean") -> Tensor:
     input, target = _tensor(input), _tensor(target)
     _check_reduction("l1_loss", reduction)
     if input.dtype.kind == "b" or target.dtype.kind == "b":  # PyTorch's RuntimeError: l1 is (x - y).abs()
-        raise RuntimeError(f"l1_loss: subtraction, the `-` operator, with a bool tensor is not supported (input "
+        which = "of two bool tensors" if input.dtype == target.dtype else "with a bool tensor"
+        raise RuntimeError(f"l1_loss: subtraction {which}, the `-` operator, is not supported (input "
                            f"{input.dtype} of shape {input.shape}, target {target.dtype} of shape {target.shape}); "
                            "convert with .float()")
     _check_same_shape("l1_loss", input, target)
@@ -287,13 +288,13 @@ def binary_cross_entropy(input, target, weight=None, reduction: str = "mean") ->
     each log is clamped at −100 (as PyTorch).  Prefer ``binary_cross_entropy_with_logits``."""
     input, target = _tensor(input), _tensor(target)
     _check_reduction("binary_cross_entropy", reduction)
+    if input.dtype.kind != "f":  # (a NotImplementedError is a RuntimeError, PyTorch's class here)
+        raise NotImplementedError(f"binary_cross_entropy: not implemented for {input.dtype} input "
+                                  f"(shape {input.shape}, target {target.dtype}); convert with .float()")
     if input.dtype != target.dtype:  # PyTorch's RuntimeError: no promotion between input and target
         raise RuntimeError(f"binary_cross_entropy: Found dtype {target.dtype} but expected {input.dtype}: the "
                            f"target ({target.dtype}, shape {target.shape}) must have the input's dtype "
                            f"({input.dtype}, shape {input.shape})")
-    if input.dtype.kind != "f":
-        raise NotImplementedError(f"binary_cross_entropy: not implemented for {input.dtype} input and target "
-                                  f"(shape {input.shape}); convert with .float()")
     _check_same_shape("binary_cross_entropy", input, target)
     if input.data.size:
         low, high = float(input.data.min()), float(input.data.max())
