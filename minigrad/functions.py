@@ -31,7 +31,13 @@ def _tensors(tensors, what: str) -> list:
 
 def cat(tensors, dim: int = 0):
     tensors = _tensors(tensors, "cat")
-    return _shape.Cat.apply(normalize_dim(dim, tensors[0].ndim), *tensors)
+    # as PyTorch: 1-D empty tensors are skipped (Cat), so the dim is checked against the first other one
+    shaped = [t for t in tensors if t.shape != (0,)]
+    if not shaped:
+        if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+            normalize_dim(dim, 1)  # the TypeError for a dim that is no int; any int dim is accepted here
+        return _shape.Cat.apply(0, *tensors)
+    return _shape.Cat.apply(normalize_dim(dim, shaped[0].ndim), *tensors)
 
 
 def stack(tensors, dim: int = 0):

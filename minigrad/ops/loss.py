@@ -34,7 +34,7 @@ def reduce(loss: np.ndarray, reduction: str, denominator=None) -> np.ndarray:
     """Sum or average the elementwise ``loss`` (over ``denominator`` if given, else its size)."""
     if reduction == "none":
         return loss
-    total = loss.sum(dtype=loss.dtype)
+    total = loss.sum(dtype=np.int64 if loss.dtype.kind in "biu" else loss.dtype)  # as PyTorch: an int sum is int64
     if reduction == "sum":
         return np.asarray(total)
     count = loss.size if denominator is None else denominator

@@ -213,6 +213,14 @@ class GetItem(Function):
 class Cat(Function):
     @staticmethod
     def forward(ctx, dim, *arrays):
+        dtype = result_type(*arrays)
+        # PyTorch's legacy rule: a 1-D empty tensor (shape (0,)) is skipped, whatever the other shapes
+        ctx.skipped = [a.shape == (0,) for a in arrays]
+        if any(ctx.skipped) and not all(ctx.skipped):
+            arrays = tuple(a for a, skip in zip(arrays, ctx.skipped) if not skip)
+        elif all(ctx.skipped):
+            ctx.skipped = [False] * len(arrays)
+            dim = 0
         for position, array in enumerate(arrays):
             if array.ndim == 0:  # RuntimeError, as PyTorch (not NumPy's IndexError)
                 raise RuntimeError(f"cat: zero-dimensional tensor (at position {position}) cannot be "
@@ -225,11 +233,12 @@ class Cat(Function):
                                  f"{reference} and {array.shape}")
         ctx.dim = dim
         ctx.bounds = np.cumsum([a.shape[dim] for a in arrays])[:-1]
-        return np.concatenate(arrays, axis=dim, dtype=result_type(*arrays), casting="unsafe")  # PyTorch's promotion
+        return np.concatenate(arrays, axis=dim, dtype=dtype, casting="unsafe")  # PyTorch's promotion
 
     @staticmethod
     def backward(ctx, grad):
-        pieces = np.split(grad, ctx.bounds, axis=ctx.dim)
+        pieces = iter(np.split(grad, ctx.bounds, axis=ctx.dim))
+        pieces = [np.zeros(0, grad.dtype) if skip else next(pieces) for skip in ctx.skipped]
         return (None, *(p if need else None for p, need in zip(pieces, ctx.needs_input_grad[1:])))
 
 

@@ -77,3 +77,34 @@ def test_maximum_of_a_0d_tensor_does_not_widen():
     x = mg.tensor([1.0, 3.0])
     out = mg.maximum(x, mg.tensor(2.0, dtype=mg.float64))
     assert out.dtype == mg.float32 and out.tolist() == [2.0, 3.0]
+
+
+@pytest.mark.parametrize("case", [
+    lambda L, F: L.cat([L.ones(0), L.ones(2, 3)], dim=1),              # a 1-D empty tensor is skipped
+    lambda L, F: L.cat([L.ones(0, dtype=_bool(L))], dim=1),
+    lambda L, F: L.cat([L.ones(2, 3), L.ones(0, dtype=L.float64)], dim=-1),
+    lambda L, F: F.l1_loss(L.tensor([2, 3], dtype=L.int32), L.tensor([1, 5], dtype=L.int32), reduction="sum"),
+    lambda L, F: F.l1_loss(L.tensor([2, 3], dtype=L.int32), L.tensor([1, 5], dtype=L.int32), reduction="none"),
+], ids=["cat_skips_1d_empty", "cat_only_1d_empty_any_dim", "cat_1d_empty_promotes", "l1_int32_sum_is_int64",
+        "l1_int32_none"])
+def test_more_values_match_torch(case):
+    _same(*_both(case))
+
+
+def test_cat_gradient_of_a_skipped_empty_tensor_is_empty():
+    e, x = mg.ones(0, requires_grad=True), mg.ones(2, 3, requires_grad=True)
+    mg.cat([e, x, e], dim=1).sum().backward()
+    assert e.grad.shape == (0,) and x.grad.tolist() == [[1.0] * 3] * 2
+
+
+def test_where_sums_a_wider_operands_gradient_in_its_own_dtype():
+    torch = pytest.importorskip("torch")
+    cond = [[True], [False]]
+    cot = np.random.default_rng(0).standard_normal((2, 3)).astype(np.float32)
+    grads = []
+    for L in (mg, torch):
+        x = L.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = L.tensor(0.5, dtype=L.float64, requires_grad=True)
+        (L.where(L.tensor(cond), x, y) * L.tensor(cot)).sum().backward()
+        grads.append(y.grad.numpy().item())
+    assert grads[0] == grads[1]
