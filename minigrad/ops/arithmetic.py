@@ -302,8 +302,6 @@ class Where(Function):
     @staticmethod
     def forward(ctx, condition, a, b):
         condition = np.asarray(condition, dtype=bool)
-        # as PyTorch: an operand wider than the result (a float64 0-d one) sums its gradient in its own dtype
-        ctx.dtypes = tuple(x.dtype if type(x) is np.ndarray else None for x in (a, b))
         a, b = _promote(a, b)
         try:
             out = np.where(condition, a, b)
@@ -319,13 +317,9 @@ class Where(Function):
         (condition,) = ctx.saved_tensors
         sa, sb = ctx.shapes
         zero = np.zeros((), grad.dtype)
-
-        def widened(g, dtype):
-            return g.astype(dtype) if dtype is not None and dtype.kind == "f" and dtype.itemsize > g.dtype.itemsize else g
-        da, db = ctx.dtypes
         return (None,
-                unbroadcast(widened(np.where(condition, grad, zero), da), sa) if ctx.needs_input_grad[1] else None,
-                unbroadcast(widened(np.where(condition, zero, grad), db), sb) if ctx.needs_input_grad[2] else None)
+                unbroadcast(np.where(condition, grad, zero), sa) if ctx.needs_input_grad[1] else None,
+                unbroadcast(np.where(condition, zero, grad), sb) if ctx.needs_input_grad[2] else None)
 
 
 # ---------------------------------------------------------------- unary --------------------------

@@ -30,9 +30,14 @@ class MatMul(Function):
         if inner_a != inner_b:
             raise ValueError(f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied "
                              f"({inner_a} != {inner_b})")
-        if a.dtype != b.dtype:  # PyTorch's RuntimeError: matmul does not promote
+        # PyTorch's quirk: an unbatched a with a batched b whose result is empty promotes instead
+        quirk = (a.ndim <= 2 and b.ndim >= 3
+                 and 0 in b.shape[:-2] + (a.shape[:-1] if a.ndim == 2 else ()) + b.shape[-1:])
+        if a.dtype != b.dtype and not quirk:  # PyTorch's RuntimeError: matmul does not promote
             raise RuntimeError(f"matmul: expected m1 and m2 to have the same dtype, but got: {a.dtype} != "
                                f"{b.dtype} (shapes {a.shape} and {b.shape}); convert one with .to()/.float()/.double()")
+        if a.dtype != b.dtype:
+            a, b = _promote(a, b)
         if a.dtype.kind == "b" and ((a.ndim == 1 and b.ndim == 1) or (a.size and b.size)):
             raise NotImplementedError(f"matmul: \"dot\" not implemented for 'Bool' (bool operands of shapes "
                                       f"{a.shape} and {b.shape}); convert with .long() or .float()")

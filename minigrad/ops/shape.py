@@ -195,7 +195,19 @@ class GetItem(Function):
         try:
             out = a[index]
         except IndexError as exc:
-            raise IndexError(_index_error(index, a.shape, str(exc))) from None
+            if not (a.size == 0 and "out of bounds" in str(exc) and _has_int_array(index)):
+                raise IndexError(_index_error(index, a.shape, str(exc))) from None
+            # PyTorch's quirk: a tensor with no elements does not bound-check its index tensors (torch.ones(3, 0)[[3]]
+            # has shape (1, 0)); index 0 selects the same (empty) shape here
+            items = index if isinstance(index, tuple) else (index,)
+            zeroed = tuple(np.zeros_like(i) if isinstance(i, np.ndarray) and i.dtype.kind in "iu" else i
+                           for i in items)
+            index = zeroed if isinstance(index, tuple) else zeroed[0]
+            try:
+                out = a[index]
+            except IndexError:
+                raise IndexError(_index_error(items if isinstance(index, tuple) else items[0], a.shape,
+                                              str(exc))) from None
         ctx.shape, ctx.dtype, ctx.index = a.shape, a.dtype, index
         return np.asarray(out)
 

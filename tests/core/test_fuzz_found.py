@@ -97,14 +97,23 @@ def test_cat_gradient_of_a_skipped_empty_tensor_is_empty():
     assert e.grad.shape == (0,) and x.grad.tolist() == [[1.0] * 3] * 2
 
 
-def test_where_sums_a_wider_operands_gradient_in_its_own_dtype():
-    torch = pytest.importorskip("torch")
-    cond = [[True], [False]]
-    cot = np.random.default_rng(0).standard_normal((2, 3)).astype(np.float32)
-    grads = []
-    for L in (mg, torch):
-        x = L.tensor([1.0, 2.0, 3.0], requires_grad=True)
-        y = L.tensor(0.5, dtype=L.float64, requires_grad=True)
-        (L.where(L.tensor(cond), x, y) * L.tensor(cot)).sum().backward()
-        grads.append(y.grad.numpy().item())
-    assert grads[0] == grads[1]
+
+@pytest.mark.parametrize("case", [
+    lambda L, F: L.ones(0, 0, dtype=_bool(L)) @ L.ones(1, 0, 0, dtype=L.int32),
+    lambda L, F: L.ones(2, 2) @ L.ones(0, 2, 2, dtype=L.float64),
+], ids=["bool@int32_batched_empty", "float32@float64_batched_empty"])
+def test_matmul_unbatched_with_empty_batched_promotes_as_torch(case):
+    _same(*_both(case))
+
+
+@pytest.mark.parametrize("case", [
+    lambda L, F: L.ones(3, 0)[[3]],
+    lambda L, F: L.ones(3, 0)[L.tensor([-4, 1])],
+], ids=["empty_rows_index_3", "empty_rows_index_-4"])
+def test_index_tensor_on_a_tensor_without_elements_is_not_bound_checked_as_torch(case):
+    _same(*_both(case))
+
+
+def test_index_out_of_bounds_on_a_tensor_with_elements_still_raises():
+    with pytest.raises(IndexError, match="index 3 is out of bounds for dimension 0 with size 3"):
+        mg.ones(3, 2)[[3]]
