@@ -30,9 +30,8 @@ class MatMul(Function):
         if inner_a != inner_b:
             raise ValueError(f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied "
                              f"({inner_a} != {inner_b})")
-        # PyTorch's quirk: an unbatched a with a batched b whose result is empty promotes instead
-        quirk = (a.ndim <= 2 and b.ndim >= 3
-                 and 0 in b.shape[:-2] + (a.shape[:-1] if a.ndim == 2 else ()) + b.shape[-1:])
+        # PyTorch's quirk: a matrix a with a batched b, one of them empty, promotes instead (a 1-D a does not)
+        quirk = a.ndim == 2 and b.ndim >= 3 and (a.size == 0 or b.size == 0)
         if a.dtype != b.dtype and not quirk:  # PyTorch's RuntimeError: matmul does not promote
             raise RuntimeError(f"matmul: expected m1 and m2 to have the same dtype, but got: {a.dtype} != "
                                f"{b.dtype} (shapes {a.shape} and {b.shape}); convert one with .to()/.float()/.double()")

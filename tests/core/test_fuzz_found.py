@@ -101,7 +101,8 @@ def test_cat_gradient_of_a_skipped_empty_tensor_is_empty():
 @pytest.mark.parametrize("case", [
     lambda L, F: L.ones(0, 0, dtype=_bool(L)) @ L.ones(1, 0, 0, dtype=L.int32),
     lambda L, F: L.ones(2, 2) @ L.ones(0, 2, 2, dtype=L.float64),
-], ids=["bool@int32_batched_empty", "float32@float64_batched_empty"])
+    lambda L, F: L.ones(2, 0) @ L.ones(1, 0, 2, dtype=L.float64),
+], ids=["bool@int32_batched_empty", "float32@float64_batched_empty", "float32@float64_empty_inner"])
 def test_matmul_unbatched_with_empty_batched_promotes_as_torch(case):
     _same(*_both(case))
 
@@ -117,3 +118,20 @@ def test_index_tensor_on_a_tensor_without_elements_is_not_bound_checked_as_torch
 def test_index_out_of_bounds_on_a_tensor_with_elements_still_raises():
     with pytest.raises(IndexError, match="index 3 is out of bounds for dimension 0 with size 3"):
         mg.ones(3, 2)[[3]]
+
+
+def test_pow_gradient_of_a_float64_exponent_with_a_float32_base_matches_torch():
+    torch = pytest.importorskip("torch")
+    grads = []
+    for L in (mg, torch):
+        x = L.tensor(np.array([1.5, 2.5, 0.7], np.float32), requires_grad=True)
+        e = L.tensor(np.float64(1.3), dtype=L.float64, requires_grad=True)
+        (x ** e).sum().backward()
+        grads.append((e.grad.numpy().item(), str(e.grad.dtype).removeprefix("torch.")))
+    assert grads[0][1] == grads[1][1] == "float64"
+    np.testing.assert_allclose(grads[0][0], grads[1][0], rtol=1e-6)
+
+
+def test_matmul_vector_with_empty_batched_mixed_dtypes_still_raises():
+    with pytest.raises(RuntimeError, match="same dtype"):
+        mg.ones(0, dtype=mg.bool_) @ mg.ones(1, 0, 0, dtype=mg.int32)
