@@ -31,7 +31,13 @@ def _tensors(tensors, what: str) -> list:
 
 def cat(tensors, dim: int = 0):
     tensors = _tensors(tensors, "cat")
-    return _shape.Cat.apply(normalize_dim(dim, tensors[0].ndim), *tensors)
+    # as PyTorch: 1-D empty tensors are skipped (Cat), so the dim is checked against the first other one
+    shaped = [t for t in tensors if t.shape != (0,)]
+    if not shaped:
+        if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+            normalize_dim(dim, 1)  # the TypeError for a dim that is no int; any int dim is accepted here
+        return _shape.Cat.apply(0, *tensors)
+    return _shape.Cat.apply(normalize_dim(dim, shaped[0].ndim), *tensors)
 
 
 def stack(tensors, dim: int = 0):
@@ -91,12 +97,12 @@ clip = clamp
 
 
 def maximum(a, b):
-    check_tensor_args("maximum", ("input", "other"), (a, b), numbers=True)
+    check_tensor_args("maximum", ("input", "other"), (a, b))  # a Python number: TypeError, as PyTorch
     return _arith.Maximum.apply(a, b)
 
 
 def minimum(a, b):
-    check_tensor_args("minimum", ("input", "other"), (a, b), numbers=True)
+    check_tensor_args("minimum", ("input", "other"), (a, b))
     return _arith.Minimum.apply(a, b)
 
 
@@ -174,12 +180,12 @@ def tanh(x):
     return _t(x).tanh()
 
 
-def softmax(x, dim):
-    return _t(x).softmax(dim)
+def softmax(x, dim, dtype=None):  # dtype=: cast first, as torch.softmax (an integer input then works)
+    return _t(x).softmax(dim) if dtype is None else _t(x).astype(dtype).softmax(dim)
 
 
-def log_softmax(x, dim):
-    return _t(x).log_softmax(dim)
+def log_softmax(x, dim, dtype=None):
+    return _t(x).log_softmax(dim) if dtype is None else _t(x).astype(dtype).log_softmax(dim)
 
 
 def detach(x):

@@ -604,9 +604,11 @@ class Tensor:
     clip = clamp
 
     def maximum(self, other):
+        _linalg.check_tensor_args("maximum", ("input", "other"), (self, other))  # as PyTorch: no numbers
         return _arith.Maximum.apply(self, other)
 
     def minimum(self, other):
+        _linalg.check_tensor_args("minimum", ("input", "other"), (self, other))
         return _arith.Minimum.apply(self, other)
 
     def sum(self, dim=None, keepdim: bool = False):
@@ -645,6 +647,8 @@ class Tensor:
         return _shape.transpose(self, dim0, dim1)
 
     def permute(self, *dims):
+        if not dims:  # TypeError with PyTorch's words, even for a 0-d tensor
+            raise TypeError(f'permute(): missing the required argument "dims" (the new order of the dims of shape {self.shape}), got none')
         return _shape.permute(self, dims)
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1):
@@ -657,10 +661,12 @@ class Tensor:
         return _shape.unsqueeze(self, dim)
 
     def expand(self, *sizes):
+        if not sizes:  # TypeError with PyTorch's words, even for a 0-d tensor
+            raise TypeError(f'expand(): missing the required argument "size" (the new shape for a tensor of shape {self.shape}), got none')
         return _shape.expand(self, sizes)
 
     def expand_as(self, other):
-        return self.expand(*other.shape)
+        return _shape.expand(self, tuple(other.shape))  # a 0-d other: no sizes, still valid
 
     def split(self, split_size_or_sections, dim: int = 0):
         return _shape.split(self, split_size_or_sections, dim)

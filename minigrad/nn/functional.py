@@ -293,6 +293,11 @@ def l1_loss(input, target, reduction: str = "mean") -> Tensor:
     """Mean absolute error |x − y|; shapes must match, as in ``mse_loss``."""
     input, target = _tensor(input), _tensor(target)
     _check_reduction("l1_loss", reduction)
+    if input.dtype.kind == "b" or target.dtype.kind == "b":  # PyTorch's RuntimeError: l1 is (x - y).abs()
+        which = "of two bool tensors" if input.dtype == target.dtype else "with a bool tensor"
+        raise RuntimeError(f"l1_loss: subtraction {which}, the `-` operator, is not supported (input "
+                           f"{input.dtype} of shape {input.shape}, target {target.dtype} of shape {target.shape}); "
+                           "convert with .float()")
     _check_same_shape("l1_loss", input, target)
     return _loss.L1Loss.apply(input, target, reduction)
 
@@ -316,6 +321,13 @@ def binary_cross_entropy(input, target, weight=None, reduction: str = "mean") ->
     each log is clamped at −100 (as PyTorch).  Prefer ``binary_cross_entropy_with_logits``."""
     input, target = _tensor(input), _tensor(target)
     _check_reduction("binary_cross_entropy", reduction)
+    if input.dtype.kind != "f":  # (a NotImplementedError is a RuntimeError, PyTorch's class here)
+        raise NotImplementedError(f"binary_cross_entropy: not implemented for {input.dtype} input "
+                                  f"(shape {input.shape}, target {target.dtype}); convert with .float()")
+    if input.dtype != target.dtype:  # PyTorch's RuntimeError: no promotion between input and target
+        raise RuntimeError(f"binary_cross_entropy: Found dtype {target.dtype} but expected {input.dtype}: the "
+                           f"target ({target.dtype}, shape {target.shape}) must have the input's dtype "
+                           f"({input.dtype}, shape {input.shape})")
     _check_same_shape("binary_cross_entropy", input, target)
     if input.data.size:
         low, high = float(input.data.min()), float(input.data.max())
@@ -339,6 +351,12 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction: str 
     last dim, one per class) multiplies the positive term: > 1 raises recall."""
     input, target = _tensor(input), _tensor(target)
     _check_reduction("binary_cross_entropy_with_logits", reduction)
+    if input.dtype.kind != "f":  # as PyTorch: NotImplementedError for the input, RuntimeError for the target
+        raise NotImplementedError(f"binary_cross_entropy_with_logits: not implemented for {input.dtype} input "
+                                  f"(shape {input.shape}, target {target.dtype}); convert with .float()")
+    if target.dtype.kind != "f":
+        raise RuntimeError(f"binary_cross_entropy_with_logits: the target must be floating point, got "
+                           f"{target.dtype} (shape {target.shape}, input {input.dtype}); convert with .float()")
     _check_same_shape("binary_cross_entropy_with_logits", input, target)
     weight = _check_broadcast_weight("binary_cross_entropy_with_logits", "weight", weight, input.shape)
     pos_weight = _check_broadcast_weight("binary_cross_entropy_with_logits", "pos_weight", pos_weight,
@@ -350,6 +368,11 @@ def _check_class_target(what: str, input: Tensor, target: Tensor, ignore_index: 
     """Class-index targets: integer, of shape (N, d1, ...) for input (N, C, d1, ...) (or () for an
     unbatched input (C,)), with values in [0, C) or equal to ignore_index."""
     expected = () if input.ndim == 1 else input.shape[:1] + input.shape[2:]
+    kind, size = target.dtype.kind, target.dtype.itemsize
+    if kind in "biu" and not ((kind == "i" and size == 8) or (kind == "u" and size == 1)):  # as PyTorch
+        raise RuntimeError(f"{what}: expected target dtype to be Long or Byte (int64 or uint8), but got "
+                           f"{target.dtype} (target shape {target.shape}, input shape {input.shape}); "
+                           "convert with .long()")
     if target.dtype.kind not in "iu":
         raise TypeError(f"{what}: target must be an integer tensor of class indices, got dtype "
                         f"{target.dtype} (convert with .long())")

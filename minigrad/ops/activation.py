@@ -61,6 +61,9 @@ class Softmax(Function):
             ctx.dim = dim
             ctx.save_for_backward(a)
             return a.copy()
+        if a.dtype.kind != "f":  # as PyTorch: no integer or bool kernel (F.softmax(x, dim, dtype=) casts first)
+            raise NotImplementedError(f"softmax: not implemented for {a.dtype} input (shape {a.shape}, dim "
+                                      f"{dim}); convert with .float() or pass dtype= to F.softmax")
         shifted = np.exp(a - a.max(axis=dim, keepdims=True))
         out = shifted / shifted.sum(axis=dim, keepdims=True)
         ctx.dim = dim
@@ -80,6 +83,9 @@ class LogSoftmax(Function):
             ctx.dim = dim
             ctx.save_for_backward(a)
             return a.copy()
+        if a.dtype.kind != "f":  # as PyTorch: no integer or bool kernel (F.log_softmax(x, dim, dtype=) casts first)
+            raise NotImplementedError(f"log_softmax: not implemented for {a.dtype} input (shape {a.shape}, dim "
+                                      f"{dim}); convert with .float() or pass dtype= to F.log_softmax")
         shifted = a - a.max(axis=dim, keepdims=True)
         out = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
         ctx.dim = dim

@@ -188,7 +188,16 @@ class Div(_Binary):
 
 
 class Pow(_Binary):
-    compute = staticmethod(np.power)
+    @staticmethod
+    def compute(a, b):
+        if type(a) is np.ndarray and a.dtype.kind in "iu" and np.any(b < 0):
+            # PyTorch's integer pow with a tensor exponent: 1 and -1 keep their powers, every other base
+            # to a negative power gives 0 (0 included), where NumPy raises
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out = np.power(a, np.where(b < 0, 0, b))
+            sign = np.where(np.abs(b) % 2 == 1, a, 1).astype(a.dtype)
+            return np.where(b < 0, np.where(np.abs(a) == 1, sign, 0), out).astype(a.dtype)
+        return np.power(a, b)
 
     @classmethod
     def evaluate(cls, a, b):
@@ -197,10 +206,18 @@ class Pow(_Binary):
                 return a, np.asarray(b), (a.copy() if b else np.ones_like(a))
             raise NotImplementedError(f"pow: not implemented for bool operands ({_describe(a)} and "
                                       f"{_describe(b)}); convert with .long() or .float() first")
+        if (type(a) is np.ndarray and a.dtype.kind in "biu" and isinstance(b, (int, np.integer))
+                and not isinstance(b, (bool, np.bool_)) and b < 0):  # PyTorch refuses a Python int exponent < 0
+            raise RuntimeError(f"pow: integers to negative integer powers are not allowed ({a.dtype} base of "
+                               f"shape {a.shape}, exponent {b}); use a float exponent or convert with .float()")
         return _Binary.evaluate.__func__(cls, a, b)
 
     @staticmethod
     def forward(ctx, a, b):
+        # as PyTorch, whose base gradient b·a^(b-1) subtracts from the exponent: a bool exponent
+        # tensor makes the backward for the base raise
+        ctx.bool_exponent = type(b) is np.ndarray and b.dtype.kind == "b"
+        ctx.exponent_dtype = b.dtype if type(b) is np.ndarray else None
         a, b, out = Pow.run(ctx, a, b)
         ctx.save_for_backward(a, b, out)
         return out
@@ -210,6 +227,10 @@ class Pow(_Binary):
         a, b, out = ctx.saved_tensors
         sa, sb = ctx.shapes
         grad_a = grad_b = None
+        if ctx.needs_input_grad[0] and ctx.bool_exponent:
+            raise RuntimeError(f"pow backward: subtraction, the `-` operator, with a bool tensor is not supported "
+                               f"(the base's gradient b·a^(b-1) with a bool exponent of shape {sb}, as in "
+                               "PyTorch); convert the exponent with .float()")
         # As PyTorch at base 0: b = 0 gives 0 (not 0·0^-1 = nan), and so does the exponent's
         # gradient for b >= 0 (not 0·ln 0 = nan).
         with np.errstate(divide="ignore", invalid="ignore"):

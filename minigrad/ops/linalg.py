@@ -20,7 +20,8 @@ def _swap_last(a: np.ndarray) -> np.ndarray:
 class MatMul(Function):
     @staticmethod
     def forward(ctx, a, b):
-        a, b = _promote(a, b)
+        if type(a) is not np.ndarray or type(b) is not np.ndarray:
+            a, b = _promote(a, b)
         if a.ndim == 0 or b.ndim == 0:
             raise ValueError(f"matmul: both arguments need at least 1 dimension, got shapes {a.shape} "
                              f"and {b.shape}")
@@ -29,6 +30,16 @@ class MatMul(Function):
         if inner_a != inner_b:
             raise ValueError(f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied "
                              f"({inner_a} != {inner_b})")
+        # PyTorch's quirk: a matrix a with a batched b, one of them empty, promotes instead (a 1-D a does not)
+        quirk = a.ndim == 2 and b.ndim >= 3 and (a.size == 0 or b.size == 0)
+        if a.dtype != b.dtype and not quirk:  # PyTorch's RuntimeError: matmul does not promote
+            raise RuntimeError(f"matmul: expected m1 and m2 to have the same dtype, but got: {a.dtype} != "
+                               f"{b.dtype} (shapes {a.shape} and {b.shape}); convert one with .to()/.float()/.double()")
+        if a.dtype != b.dtype:
+            a, b = _promote(a, b)
+        if a.dtype.kind == "b" and ((a.ndim == 1 and b.ndim == 1) or (a.size and b.size)):
+            raise NotImplementedError(f"matmul: \"dot\" not implemented for 'Bool' (bool operands of shapes "
+                                      f"{a.shape} and {b.shape}); convert with .long() or .float()")
         try:
             out = np.matmul(a, b)
         except ValueError:

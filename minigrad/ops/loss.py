@@ -34,7 +34,7 @@ def reduce(loss: np.ndarray, reduction: str, denominator=None) -> np.ndarray:
     """Sum or average the elementwise ``loss`` (over ``denominator`` if given, else its size)."""
     if reduction == "none":
         return loss
-    total = loss.sum(dtype=loss.dtype)
+    total = loss.sum(dtype=np.int64 if loss.dtype.kind in "biu" else loss.dtype)  # as PyTorch: an int sum is int64
     if reduction == "sum":
         return np.asarray(total)
     count = loss.size if denominator is None else denominator
@@ -131,8 +131,9 @@ class BCELoss(Function):
         grad_p = grad_y = None
         if ctx.needs_input_grad[0]:
             grad_p = g * (p - y) / np.maximum(p * (1 - p), p.dtype.type(BCELoss.EPSILON))
-        if ctx.needs_input_grad[1]:
-            grad_y = g * (log_1mp - log_p)
+        if ctx.needs_input_grad[1]:  # as PyTorch: the unclamped logs (p = 0 or 1 gives ±inf)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                grad_y = g * (np.log1p(-p) - np.log(p))
         return grad_p, grad_y, None, None
 
 
@@ -145,15 +146,18 @@ class BCEWithLogitsLoss(Function):
     @staticmethod
     def forward(ctx, x, y, weight, pos_weight, reduction):
         float_only("binary_cross_entropy_with_logits", x, y)
-        x, y = _promote(x, y)
+        out_dtype = y.dtype  # as PyTorch: the loss has the target's dtype (a float32 input, float64 target: float64)
+        ctx.input_dtype = x.dtype
+        # −log σ(x) in the input's own dtype, as PyTorch's log_sigmoid (then promoted with the target)
         softplus_neg = np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))
+        x, y = _promote(x, y)
         log_weight = 1 if pos_weight is None else 1 + (pos_weight - 1) * y
         loss = (1 - y) * x + log_weight * softplus_neg
         if weight is not None:
             loss = loss * weight
         ctx.save_for_backward(x, y, softplus_neg, weight, pos_weight)
         ctx.reduction = reduction
-        return reduce(loss.astype(x.dtype, copy=False), reduction)
+        return reduce(loss.astype(out_dtype, copy=False), reduction)
 
     @staticmethod
     def backward(ctx, grad):
@@ -167,7 +171,14 @@ class BCEWithLogitsLoss(Function):
                 grad_x = g * (stable_sigmoid(x) - y)
             else:
                 grad_x = g * ((1 - y) - (1 + (pos_weight - 1) * y) * stable_sigmoid(-x))
-        if ctx.needs_input_grad[1]:
+        if (ctx.needs_input_grad[1] and pos_weight is None and weight is None and x.dtype != ctx.input_dtype
+                and ctx.reduction != "none" and x.ndim):
+            # as PyTorch: −x·grad with the reduced (0-d) grad is computed in x's own narrower dtype (a 0-d
+            # operand does not widen), then widened to the target's
+            grad_y = -x.astype(ctx.input_dtype) * np.asarray(grad).astype(ctx.input_dtype)
+            if ctx.reduction == "mean" and grad_y.size:
+                grad_y = grad_y / ctx.input_dtype.type(grad_y.size)
+        elif ctx.needs_input_grad[1]:
             grad_y = g * (-x if pos_weight is None else -x + (pos_weight - 1) * softplus_neg)
         return grad_x, grad_y, None, None, None
 

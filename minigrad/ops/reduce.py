@@ -139,6 +139,8 @@ def extremum(x, dim, keepdim: bool, kind: str):
 def arg_extremum(array: np.ndarray, dim, keepdim: bool, kind: str) -> np.ndarray:
     """The int64 indices of the max/min; an array, since indices carry no gradient."""
     finder = np.argmax if kind == "max" else np.argmin
+    if array.dtype.kind == "b":  # RuntimeError with PyTorch's words
+        raise RuntimeError(f"arg{kind}(): does not support bool input (shape {array.shape}); convert with .long()")
     if dim is None:
         if array.size == 0:  # IndexError with PyTorch's words, not NumPy's "empty sequence"
             raise IndexError(f"arg{kind}(): Expected reduction dim to be specified for input.numel() == 0 "

@@ -195,7 +195,19 @@ class GetItem(Function):
         try:
             out = a[index]
         except IndexError as exc:
-            raise IndexError(_index_error(index, a.shape, str(exc))) from None
+            if not (a.size == 0 and "out of bounds" in str(exc) and _has_int_array(index)):
+                raise IndexError(_index_error(index, a.shape, str(exc))) from None
+            # PyTorch's quirk: a tensor with no elements does not bound-check its index tensors (torch.ones(3, 0)[[3]]
+            # has shape (1, 0)); index 0 selects the same (empty) shape here
+            items = index if isinstance(index, tuple) else (index,)
+            zeroed = tuple(np.zeros_like(i) if isinstance(i, np.ndarray) and i.dtype.kind in "iu" else i
+                           for i in items)
+            index = zeroed if isinstance(index, tuple) else zeroed[0]
+            try:
+                out = a[index]
+            except IndexError:
+                raise IndexError(_index_error(items if isinstance(index, tuple) else items[0], a.shape,
+                                              str(exc))) from None
         ctx.shape, ctx.dtype, ctx.index = a.shape, a.dtype, index
         return np.asarray(out)
 
@@ -213,6 +225,14 @@ class GetItem(Function):
 class Cat(Function):
     @staticmethod
     def forward(ctx, dim, *arrays):
+        dtype = result_type(*arrays)
+        # PyTorch's legacy rule: a 1-D empty tensor (shape (0,)) is skipped, whatever the other shapes
+        ctx.skipped = [a.shape == (0,) for a in arrays]
+        if any(ctx.skipped) and not all(ctx.skipped):
+            arrays = tuple(a for a, skip in zip(arrays, ctx.skipped) if not skip)
+        elif all(ctx.skipped):
+            ctx.skipped = [False] * len(arrays)
+            dim = 0
         for position, array in enumerate(arrays):
             if array.ndim == 0:  # RuntimeError, as PyTorch (not NumPy's IndexError)
                 raise RuntimeError(f"cat: zero-dimensional tensor (at position {position}) cannot be "
@@ -225,11 +245,12 @@ class Cat(Function):
                                  f"{reference} and {array.shape}")
         ctx.dim = dim
         ctx.bounds = np.cumsum([a.shape[dim] for a in arrays])[:-1]
-        return np.concatenate(arrays, axis=dim, dtype=result_type(*arrays), casting="unsafe")  # PyTorch's promotion
+        return np.concatenate(arrays, axis=dim, dtype=dtype, casting="unsafe")  # PyTorch's promotion
 
     @staticmethod
     def backward(ctx, grad):
-        pieces = np.split(grad, ctx.bounds, axis=ctx.dim)
+        pieces = iter(np.split(grad, ctx.bounds, axis=ctx.dim))
+        pieces = [np.zeros(0, grad.dtype) if skip else next(pieces) for skip in ctx.skipped]
         return (None, *(p if need else None for p, need in zip(pieces, ctx.needs_input_grad[1:])))
 
 

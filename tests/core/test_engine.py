@@ -118,7 +118,7 @@ def test_a_leaf_takes_a_gradient_nothing_else_holds_and_copies_a_shared_one():
     (a + b).sum().backward()  # Add hands the same array to both inputs
     assert not np.shares_memory(a.grad.numpy(), b.grad.numpy())
     w = leaf(np.ones((4, 2)))
-    x = mg.tensor(np.ones((3, 4)))
+    x = mg.tensor(np.ones((3, 4)), dtype=w.dtype)  # matmul refuses mixed dtypes, as PyTorch
     y = x @ w                 # the fresh product x^T·g is taken, not copied
     y.sum().backward()
     assert w.grad.numpy().base is None and w.grad.numpy().flags.c_contiguous

@@ -45,6 +45,10 @@ INTERNAL = ["Buffer dtype mismatch", "No matching definition", "numba", "Numba",
 "numpy boolean", "NumPy boolean", "object has no attribute", "takes from", "positional argument", "Traceback"]
 CLEAR = (ValueError, TypeError, RuntimeError, IndexError)
 TOL = {"float32": (1e-4, 1e-5), "float64": (1e-10, 1e-10)}
+# Ops whose float64 result from a float32 input PyTorch computes partly in float32 (log_sigmoid of
+# the float32 logits, then widened to the float64 target): its float32 exp/log1p differ from NumPy's
+# by an ulp, so such a result is compared at float32 tolerance when an input is float32.
+F32_INSIDE = {"binary_cross_entropy_with_logits"}
 
 # -- inputs ------------------------------------------------------------------------------------
 DTYPES = ["bool", "int32", "int64", "float32", "float64", ">f4", ">f8"]
@@ -151,13 +155,18 @@ def check(op: str, fn, inputs: list, backend: str, grad_inputs=None):
         assert len(m_out) == len(t_out), f"{op}: {len(m_out)} outputs, PyTorch {len(t_out)}"
         rng = np.random.default_rng(0)
         t_loss, m_loss = 0, 0
+        f32_in = op in F32_INSIDE and any(isinstance(a, np.ndarray) and a.dtype.kind == "f"
+                                          and a.dtype.itemsize == 4 for a in inputs)
+        # The gradient of a float64 input through a float32 result passes through float32: PyTorch sums
+        # its broadcast copies in float32 (in its own order), so it is compared at float32 tolerance.
+        f32_out = any(getattr(t, "dtype", None) == torch.float32 for t in t_out)
         for i, (m, t) in enumerate(zip(m_out, t_out)):
             what = f"{op} output {i}"
             assert tuple(m.shape) == tuple(t.shape), f"{what}: shape {tuple(m.shape)} != PyTorch {tuple(t.shape)}"
             assert dtype_name(m) == dtype_name(t), f"{what}: dtype {dtype_name(m)} != PyTorch {dtype_name(t)}"
             expected = t.detach().numpy()
             if expected.dtype.kind == "f":
-                rtol, atol = TOL[expected.dtype.name]
+                rtol, atol = TOL["float32" if f32_in else expected.dtype.name]
                 np.testing.assert_allclose(m.numpy(), expected, rtol=rtol, atol=atol, err_msg=what)
                 if t.requires_grad:
                     assert m.requires_grad, f"{what}: requires_grad False, PyTorch True"
@@ -170,9 +179,15 @@ def check(op: str, fn, inputs: list, backend: str, grad_inputs=None):
             return
         try:
             t_loss.backward()
-        except RuntimeError as exc:
+        except RuntimeError as exc:  # PyTorch's backward refuses (e.g. float ** bool): so must minigrad's
             assume(not torch_bug(exc))
-            raise
+            try:
+                m_loss.backward()
+            except Exception as m_exc:  # noqa: BLE001
+                assert_clear(m_exc, f"{op} backward", exc)
+                return
+            raise AssertionError(f"{op}: PyTorch's backward raises {type(exc).__name__}: {exc}\n"
+                                 "  but minigrad's backward returns") from None
         m_loss.backward()
         for i, (m, t) in enumerate(zip(m_in, t_in)):
             if not isinstance(t, torch.Tensor) or t.grad is None:
@@ -180,7 +195,7 @@ def check(op: str, fn, inputs: list, backend: str, grad_inputs=None):
             what = f"{op} grad of input {i}"
             assert m.grad is not None, f"{what}: None, PyTorch has one"
             expected = t.grad.numpy()
-            rtol, atol = TOL[expected.dtype.name]
+            rtol, atol = TOL["float32" if f32_in or f32_out else expected.dtype.name]
             np.testing.assert_allclose(m.grad.numpy(), expected, rtol=rtol, atol=atol, err_msg=what)
 
 
