@@ -4,8 +4,9 @@ backend, minigrad either gives PyTorch's result (shape, dtype, values, input gra
 PyTorch raises, raises a clear error of its own. Never a crash, an internal message, or a silent
 difference.
 
-Profiles (registered in tests/conftest.py): "ci" is derandomized (reproducible), chosen when CI or
-MINIGRAD_FUZZ_PROFILE=ci is set; MINIGRAD_FUZZ_EXAMPLES scales the examples per op.
+Profiles (registered in tests/conftest.py): "ci", the default, is derandomized (every run draws the
+same examples); MINIGRAD_FUZZ_PROFILE=explore draws new ones; MINIGRAD_FUZZ_EXAMPLES scales the
+examples per op.
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ import minigrad.nn.functional as MF  # noqa: E402
 
 torch.set_num_threads(1)
 
-PROFILE = os.environ.get("MINIGRAD_FUZZ_PROFILE") or ("ci" if os.environ.get("CI") else "fuzz-dev")
+PROFILE = os.environ.get("MINIGRAD_FUZZ_PROFILE") or "ci"
 EXAMPLES = int(os.environ.get("MINIGRAD_FUZZ_EXAMPLES", "12"))
 FUZZ = settings(settings.get_profile(PROFILE), max_examples=EXAMPLES, deadline=None, database=None,
                 # one bug per op, shrunk: keeps a failing run inside the CI budget
