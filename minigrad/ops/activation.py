@@ -54,16 +54,24 @@ class Tanh(Function):
         return grad * (1 - out * out)
 
 
+def _empty_or_refused(op: str, ctx, a, dim) -> bool:
+    """As PyTorch: True for an empty input (its output is an empty copy, not NumPy's reduction
+    error); NotImplementedError for an integer or bool one (F.softmax(x, dim, dtype=) casts first)."""
+    if a.size == 0:
+        ctx.dim = dim
+        ctx.save_for_backward(a)
+        return True
+    if a.dtype.kind != "f":
+        raise NotImplementedError(f"{op}: not implemented for {a.dtype} input (shape {a.shape}, dim {dim}); "
+                                  f"convert with .float() or pass dtype= to F.{op}")
+    return False
+
+
 class Softmax(Function):
     @staticmethod
     def forward(ctx, a, dim):
-        if a.size == 0:  # as PyTorch: an empty input gives an empty output, not NumPy's reduction error
-            ctx.dim = dim
-            ctx.save_for_backward(a)
+        if _empty_or_refused("softmax", ctx, a, dim):
             return a.copy()
-        if a.dtype.kind != "f":  # as PyTorch: no integer or bool kernel (F.softmax(x, dim, dtype=) casts first)
-            raise NotImplementedError(f"softmax: not implemented for {a.dtype} input (shape {a.shape}, dim "
-                                      f"{dim}); convert with .float() or pass dtype= to F.softmax")
         shifted = np.exp(a - a.max(axis=dim, keepdims=True))
         out = shifted / shifted.sum(axis=dim, keepdims=True)
         ctx.dim = dim
@@ -79,13 +87,8 @@ class Softmax(Function):
 class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, a, dim):
-        if a.size == 0:  # as PyTorch: an empty input gives an empty output
-            ctx.dim = dim
-            ctx.save_for_backward(a)
+        if _empty_or_refused("log_softmax", ctx, a, dim):
             return a.copy()
-        if a.dtype.kind != "f":  # as PyTorch: no integer or bool kernel (F.log_softmax(x, dim, dtype=) casts first)
-            raise NotImplementedError(f"log_softmax: not implemented for {a.dtype} input (shape {a.shape}, dim "
-                                      f"{dim}); convert with .float() or pass dtype= to F.log_softmax")
         shifted = a - a.max(axis=dim, keepdims=True)
         out = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
         ctx.dim = dim
