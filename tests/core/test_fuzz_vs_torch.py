@@ -29,7 +29,7 @@ import minigrad.nn.functional as MF  # noqa: E402
 torch.set_num_threads(1)
 
 PROFILE = os.environ.get("MINIGRAD_FUZZ_PROFILE") or "ci"
-EXAMPLES = int(os.environ.get("MINIGRAD_FUZZ_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("MINIGRAD_FUZZ_EXAMPLES", "50"))
 FUZZ = settings(settings.get_profile(PROFILE), max_examples=EXAMPLES, deadline=None, database=None,
                 # one bug per op, shrunk: keeps a failing run inside the CI budget
                 report_multiple_bugs=False, suppress_health_check=list(HealthCheck))
