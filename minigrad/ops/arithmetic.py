@@ -204,6 +204,7 @@ class Pow(_Binary):
         if _is_bool(a) and _is_bool(b):
             if isinstance(b, (bool, np.bool_)) and isinstance(a, np.ndarray):  # PyTorch: x**True, x**False
                 return a, np.asarray(b), (a.copy() if b else np.ones_like(a))
+            # PyTorch has no bool ** bool kernel and raises NotImplementedError: the same class here
             raise NotImplementedError(f"pow: not implemented for bool operands ({_describe(a)} and "
                                       f"{_describe(b)}); convert with .long() or .float() first")
         if (type(a) is np.ndarray and a.dtype.kind in "biu" and isinstance(b, (int, np.integer))
@@ -249,7 +250,7 @@ class FloorDivide(_Binary):
     @staticmethod
     def compute(a, b):
         kind = (a if type(a) is np.ndarray else b).dtype.kind  # a Python number only meets a float array
-        if kind == "b":
+        if kind == "b":  # PyTorch's NotImplementedError: it has no bool floor_divide kernel
             raise NotImplementedError(f"floor_divide: not implemented for bool tensors (shapes "
                                       f"{_shape_of(a)} and {_shape_of(b)}); convert with .long() first")
         if kind in "iu" and np.any(b == 0):
@@ -414,6 +415,7 @@ def clamp_operands(a, low, high):
     """a and its bounds in their result dtype (an integer tensor clamped to 0.5 gives float32)."""
     bounds = [_scalar(v) for v in (low, high)]
     if a.dtype.kind == "b" and all(v is None or isinstance(v, bool) for v in bounds):
+        # PyTorch's NotImplementedError: it has no clamp kernel for bool with bool bounds
         raise NotImplementedError(f"clamp: not implemented for a bool tensor (shape {a.shape}) with bool "
                                   f"bounds {bounds}, as in PyTorch")
     dtype = result_type(a, *[v for v in bounds if v is not None])

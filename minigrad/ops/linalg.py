@@ -38,6 +38,7 @@ class MatMul(Function):
         if a.dtype != b.dtype:
             a, b = _promote(a, b)
         if a.dtype.kind == "b" and ((a.ndim == 1 and b.ndim == 1) or (a.size and b.size)):
+            # PyTorch's NotImplementedError (it has no bool GEMM/dot kernel); empty operands it lets through
             raise NotImplementedError(f"matmul: \"dot\" not implemented for 'Bool' (bool operands of shapes "
                                       f"{a.shape} and {b.shape}); convert with .long() or .float()")
         try:
